@@ -1,0 +1,43 @@
+/* Which IdP identity may become which local user: the claim that names the person,
+ * an optional domain suffix, an optional map file, case rules and required groups.
+ * Pure: the claims come in as a JSON object from a verified token or a TLS response. */
+#ifndef PAM_OAUTH2_IDENTITY_RULES_H
+#define PAM_OAUTH2_IDENTITY_RULES_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#define IDENTITY_CLAIM_MAX 256
+
+struct identity_rules {
+	const char *username_claim;
+	const char *username_suffix; /* NULL: none; else required and stripped ("@example.com") */
+	const char *username_map;    /* content of the map file; NULL: the identity must equal the user */
+	const char *require_group;   /* space separated, one must be present; NULL or "": none */
+	const char *groups_claim;
+	bool ignore_case; /* username_case = insensitive */
+};
+
+enum identity_verdict {
+	IDENTITY_ALLOWED,
+	IDENTITY_CLAIM_MISSING,   /* no string claim of that name */
+	IDENTITY_SUFFIX_MISMATCH, /* the claim does not end in the required suffix */
+	IDENTITY_NOT_MAPPED,      /* the map lists no such pair */
+	IDENTITY_MISMATCH,        /* the identity is not the local user */
+	IDENTITY_GROUP_MISSING    /* none of the required groups */
+};
+
+/* Decides whether CLAIMS may log in as LOCAL_USER. DETAIL gets a line for the log
+ * (the claim's value sanitized, and what failed). */
+enum identity_verdict identity_decide(struct json_object *claims, const struct identity_rules *rules,
+				      const char *local_user, char *detail, size_t detail_size);
+
+/* True when CLAIMS has what RULES need (the username claim, and the groups claim when
+ * groups are required): lets the caller fall back to a fuller source. */
+bool identity_claims_sufficient(struct json_object *claims, const struct identity_rules *rules);
+
+/* The string claim NAME (1..IDENTITY_CLAIM_MAX bytes, no NUL inside), or NULL. */
+const char *identity_string_claim(struct json_object *claims, const char *name);
+
+#endif

@@ -1,0 +1,299 @@
+#include "config.h"
+
+#include "login_flow.h"
+
+#include "login_state.h"
+
+#include "auth_log.h"
+#include "device_authorization.h"
+#include "device_poll.h"
+#include "form_encode.h"
+#include "http_client.h"
+#include "pam_conversation.h"
+#include "strbuf.h"
+#include "token_response.h"
+
+#include <errno.h>
+#include <security/_pam_types.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define DEVICE_CODE_GRANT "urn:ietf:params:oauth:grant-type:device_code"
+#define ENTER_PROMPT "Press Enter after approving: "
+
+int64_t login_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sleeps without signals or timers of our own; an interrupted sleep resumes. */
+static void sleep_ms(int64_t ms)
+{
+	struct timespec left = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 };
+	while (nanosleep(&left, &left) != 0 && errno == EINTR)
+		;
+}
+
+enum login_result login_fail(struct login *login, enum login_result result, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	vsnprintf(login->reason, login->reason_size, format, args);
+	va_end(args);
+	return result;
+}
+
+void login_debug(struct login *login, const char *format, ...)
+{
+	if (!login->config->debug)
+		return;
+	char line[512];
+	va_list args;
+	va_start(args, format);
+	vsnprintf(line, sizeof(line), format, args);
+	va_end(args);
+	auth_log(login->pamh, LOG_DEBUG, "%s", line);
+}
+
+/* A request may take http_timeout, but never run past the login's deadline. */
+long login_request_timeout_ms(const struct login *login)
+{
+	int64_t left = login->deadline_ms - login_now_ms();
+	int64_t limit = (int64_t)login->config->http_timeout * 1000;
+	if (left < limit)
+		limit = left;
+	return limit > 0 ? (long)limit : 1;
+}
+
+/* Client authentication fields for a form body (RFC 6749 §2.3): a public client names
+ * itself, a "post" client adds its secret; a "basic" client uses the header instead. */
+int login_append_client_fields(const struct login *login, struct strbuf *body)
+{
+	const struct oauth2_config *config = login->config;
+	if (config->client_auth == CLIENT_AUTH_BASIC)
+		return 0;
+	if (form_append_field(body, "client_id", config->client_id) != 0)
+		return -1;
+	if (config->client_auth == CLIENT_AUTH_POST)
+		return form_append_field(body, "client_secret", config->client_secret);
+	return 0;
+}
+
+enum login_result login_transport_failure(struct login *login, const char *what, enum http_status status,
+					  const char *error)
+{
+	static const char *const kinds[] = {
+		[HTTP_DONE] = "done",           [HTTP_TIMEOUT] = "timed out",        [HTTP_UNREACHABLE] = "unreachable",
+		[HTTP_TLS_ERROR] = "TLS error", [HTTP_TOO_LARGE] = "body too large", [HTTP_FAILED] = "failed",
+	};
+	return login_fail(login, LOGIN_IDP_UNAVAILABLE, "%s: %s (%s)", what, kinds[status], error);
+}
+
+/* The IdP refused our request outright: our client, or the IdP, is misconfigured. */
+static enum login_result refused_request(struct login *login, const char *what, const struct http_response *response)
+{
+	struct oauth_error error;
+	if (response->status_code >= 500 || response->status_code == 429 ||
+	    !oauth_error_parse(response->body.data, response->body.len, &error))
+		return login_fail(login, LOGIN_IDP_UNAVAILABLE, "%s: HTTP %ld", what, response->status_code);
+	return login_fail(login, LOGIN_CONFIG_ERROR, "%s refused: HTTP %ld error=%s description=\"%s\"", what,
+			  response->status_code, error.code, error.description);
+}
+
+/* Step 1: RFC 8628 §3.1-3.2. */
+static enum login_result request_device_code(struct login *login, struct device_authorization *auth)
+{
+	const struct oauth2_config *config = login->config;
+	struct strbuf body;
+	struct http_response response;
+	char error[256];
+	strbuf_init(&body, 0);
+	/* RFC 8707: naming the resource makes the IdP issue a JWT access token for that audience. */
+	if (login_append_client_fields(login, &body) != 0 || form_append_field(&body, "scope", config->scope) != 0 ||
+	    (config->audience != NULL && form_append_field(&body, "resource", config->audience) != 0)) {
+		strbuf_wipe_free(&body);
+		return login_fail(login, LOGIN_SYSTEM_ERROR, "out of memory");
+	}
+	login_debug(login, "device authorization request to %s", login->device_authorization_endpoint);
+	enum http_status status =
+	    http_post_form(login->http, login->device_authorization_endpoint, body.data, login->client_authorization,
+			   login_request_timeout_ms(login), &response, error, sizeof(error));
+	strbuf_wipe_free(&body);
+	enum login_result result = LOGIN_APPROVED;
+	const char *why;
+	if (status != HTTP_DONE)
+		result = login_transport_failure(login, "device authorization", status, error);
+	else if (response.status_code != 200)
+		result = refused_request(login, "device authorization", &response);
+	else if (device_authorization_parse(response.body.data, response.body.len, auth, &why) != 0)
+		result = login_fail(login, LOGIN_IDP_UNAVAILABLE, "device authorization response: %s", why);
+	http_response_clear(&response);
+	return result;
+}
+
+/* Step 2: show what is being approved and how; in prompt=enter mode wait for Enter. */
+static enum login_result show_code(struct login *login, const struct device_authorization *auth)
+{
+	struct line_list lines, messages;
+	line_list_init(&lines);
+	line_list_init(&messages);
+	enum login_result result = LOGIN_APPROVED;
+	/* PAM_MAX_MSG_SIZE counts the NUL. The code is shown even under PAM_SILENT:
+	 * without it no login can succeed (sudo passes PAM_SILENT by default). */
+	if (login_display_render(login->context, auth, (enum qr_mode)login->config->qr, &lines) != 0 ||
+	    login_display_pack(&lines, PAM_MAX_MSG_SIZE - 1, &messages) != 0) {
+		result = login_fail(login, LOGIN_SYSTEM_ERROR, "out of memory");
+		goto done;
+	}
+	int rc = conversation_show_info(login->pamh, &messages);
+	if (rc == PAM_SUCCESS && login->config->prompt == PROMPT_ENTER)
+		rc = conversation_wait_for_enter(login->pamh, ENTER_PROMPT);
+	if (rc != PAM_SUCCESS)
+		result = login_fail(login, rc == PAM_BUF_ERR ? LOGIN_SYSTEM_ERROR : LOGIN_CONV_ERROR,
+				    "conversation failed: %s", pam_strerror(login->pamh, rc));
+done:
+	line_list_free(&lines);
+	line_list_free(&messages);
+	return result;
+}
+
+/* Step 3: RFC 8628 §3.4-3.5, until the first final answer. */
+static enum login_result poll_for_token(struct login *login, const struct device_authorization *auth,
+					int64_t issued_at_ms, struct token_grant *grant)
+{
+	struct strbuf body;
+	strbuf_init(&body, 0);
+	if (form_append_field(&body, "grant_type", DEVICE_CODE_GRANT) != 0 ||
+	    form_append_field(&body, "device_code", auth->device_code) != 0 ||
+	    login_append_client_fields(login, &body) != 0) {
+		strbuf_wipe_free(&body);
+		return login_fail(login, LOGIN_SYSTEM_ERROR, "out of memory");
+	}
+	struct device_poll poll;
+	device_poll_start(&poll, issued_at_ms, auth->interval, auth->expires_in, login->deadline_ms);
+	enum login_result result;
+	for (unsigned polls = 1;; polls++) {
+		int64_t wait_ms;
+		if (device_poll_next_action(&poll, login_now_ms(), &wait_ms) == POLL_ACTION_GIVE_UP) {
+			result =
+			    poll.last_was_timeout
+				? login_fail(login, LOGIN_IDP_UNAVAILABLE, "token endpoint kept timing out")
+				: login_fail(login, LOGIN_EXPIRED, "not approved before the code expired or timeout");
+			break;
+		}
+		sleep_ms(wait_ms);
+		struct http_response response;
+		struct oauth_error error;
+		char transport_error[256];
+		const char *why;
+		enum http_status status = http_post_form(login->http, login->token_endpoint, body.data,
+							 login->client_authorization, login_request_timeout_ms(login),
+							 &response, transport_error, sizeof(transport_error));
+		if (status == HTTP_TIMEOUT) {
+			http_response_clear(&response);
+			device_poll_record(&poll, POLL_EVENT_TIMEOUT, login_now_ms());
+			login_debug(login, "poll %u timed out; polling every %lld ms now", polls,
+				    (long long)poll.interval_ms);
+			continue;
+		}
+		if (status != HTTP_DONE) {
+			http_response_clear(&response);
+			result = login_transport_failure(login, "token request", status, transport_error);
+			break;
+		}
+		enum token_outcome outcome = token_response_classify(response.status_code, response.body.data,
+								     response.body.len, grant, &error, &why);
+		long http_code = response.status_code;
+		http_response_clear(&response);
+		if (outcome == TOKEN_PENDING || outcome == TOKEN_SLOW_DOWN) {
+			device_poll_record(&poll, outcome == TOKEN_PENDING ? POLL_EVENT_PENDING : POLL_EVENT_SLOW_DOWN,
+					   login_now_ms());
+			login_debug(login, "poll %u: %s; next in %lld ms", polls, error.code,
+				    (long long)poll.interval_ms);
+			continue;
+		}
+		switch (outcome) {
+		case TOKEN_GRANTED:
+			login_debug(login, "poll %u: token granted", polls);
+			result = LOGIN_APPROVED;
+			break;
+		case TOKEN_DENIED:
+			result = login_fail(login, LOGIN_DENIED, "access_denied at the IdP");
+			break;
+		case TOKEN_EXPIRED:
+			result = login_fail(login, LOGIN_EXPIRED, "device code expired (%s)", error.code);
+			break;
+		case TOKEN_CLIENT_REJECTED:
+			result = login_fail(login, LOGIN_CONFIG_ERROR,
+					    "token endpoint refused the client: error=%s "
+					    "description=\"%s\"",
+					    error.code, error.description);
+			break;
+		case TOKEN_REJECTED:
+			result = login_fail(login, LOGIN_REFUSED_BY_IDP, "token endpoint error=%s description=\"%s\"",
+					    error.code, error.description);
+			break;
+		default:
+			result = login_fail(login, LOGIN_IDP_UNAVAILABLE, "token endpoint: HTTP %ld, %s", http_code,
+					    why != NULL ? why : "unexpected answer");
+			break;
+		}
+		break; /* RFC 8628 §3.5: any answer but pending or slow_down ends polling. */
+	}
+	strbuf_wipe_free(&body);
+	return result;
+}
+
+enum login_result login_flow_run(pam_handle_t *pamh, const struct oauth2_config *config,
+				 const struct login_context *context, struct login_identity *identity, char *reason,
+				 size_t reason_size)
+{
+	struct login login = {
+		.pamh = pamh,
+		.config = config,
+		.context = context,
+		.deadline_ms = login_now_ms() + (int64_t)config->timeout * 1000,
+		.reason = reason,
+		.reason_size = reason_size,
+		.identity = identity,
+	};
+	struct device_authorization auth = { 0 };
+	struct token_grant grant = { 0 };
+	enum login_result result;
+	snprintf(reason, reason_size, "-");
+	memset(identity, 0, sizeof(*identity));
+
+	login.http = http_client_new(config->ca_file);
+	if (config->client_auth == CLIENT_AUTH_BASIC)
+		login.client_authorization = basic_auth_header_value(config->client_id, config->client_secret);
+	if (login.http == NULL || (config->client_auth == CLIENT_AUTH_BASIC && login.client_authorization == NULL)) {
+		result = login_fail(&login, LOGIN_SYSTEM_ERROR, "out of memory");
+		goto done;
+	}
+	result = login_resolve_endpoints(&login);
+	if (result != LOGIN_APPROVED)
+		goto done;
+	result = request_device_code(&login, &auth);
+	if (result != LOGIN_APPROVED)
+		goto done;
+	int64_t issued_at_ms = login_now_ms();
+	result = show_code(&login, &auth);
+	if (result != LOGIN_APPROVED)
+		goto done;
+	result = poll_for_token(&login, &auth, issued_at_ms, &grant);
+	if (result != LOGIN_APPROVED)
+		goto done;
+	result = login_evaluate_grant(&login, &grant);
+done:
+	token_grant_clear(&grant);
+	device_authorization_clear(&auth);
+	login_trust_clear(&login);
+	secret_free(login.client_authorization);
+	http_client_free(login.http);
+	return result;
+}

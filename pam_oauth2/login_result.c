@@ -1,0 +1,47 @@
+#include "config.h"
+
+#include "login_result.h"
+
+#include <security/_pam_types.h>
+#include <stddef.h>
+
+static const struct {
+	int pam_code;
+	const char *name;
+	const char *user_message;
+} results[] = {
+	[LOGIN_APPROVED] = { PAM_SUCCESS, "approved", NULL },
+	[LOGIN_DENIED] = { PAM_AUTH_ERR, "denied", "Sign-in was denied at the identity provider." },
+	[LOGIN_EXPIRED] = { PAM_AUTH_ERR, "expired", "Sign-in was not approved in time." },
+	[LOGIN_NOT_AUTHORIZED] = { PAM_AUTH_ERR, "not-authorized", "Sign-in not authorized for " },
+	[LOGIN_REFUSED_BY_IDP] = { PAM_AUTH_ERR, "refused", "Sign-in was refused by the identity provider." },
+	[LOGIN_TOKEN_INVALID] = { PAM_AUTH_ERR, "token-invalid",
+				  "Sign-in failed: the identity provider's answer could not be verified." },
+	[LOGIN_IDP_UNAVAILABLE] = { PAM_AUTHINFO_UNAVAIL, "idp-unavailable",
+				    "The identity provider cannot be reached; try again later." },
+	[LOGIN_CONFIG_ERROR] = { PAM_SERVICE_ERR, "config-error",
+				 "Sign-in is unavailable: the module is misconfigured (see the system log)." },
+	[LOGIN_CONV_ERROR] = { PAM_CONV_ERR, "conversation-error", NULL },
+	[LOGIN_SYSTEM_ERROR] = { PAM_SYSTEM_ERR, "system-error", "Sign-in failed: internal error." },
+};
+
+int login_result_pam_code(enum login_result result)
+{
+	if ((unsigned)result >= sizeof(results) / sizeof(results[0]))
+		return PAM_SYSTEM_ERR;
+	return results[result].pam_code;
+}
+
+const char *login_result_user_message(enum login_result result)
+{
+	if ((unsigned)result >= sizeof(results) / sizeof(results[0]))
+		return "Sign-in failed: internal error.";
+	return results[result].user_message;
+}
+
+const char *login_result_name(enum login_result result)
+{
+	if ((unsigned)result >= sizeof(results) / sizeof(results[0]))
+		return "unknown";
+	return results[result].name;
+}

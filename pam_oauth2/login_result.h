@@ -1,0 +1,30 @@
+/* How a login ended, and the one place that turns that into a PAM code and the
+ * line the user reads. */
+#ifndef PAM_OAUTH2_LOGIN_RESULT_H
+#define PAM_OAUTH2_LOGIN_RESULT_H
+
+enum login_result {
+	LOGIN_APPROVED,
+	LOGIN_DENIED,          /* the person refused at the IdP */
+	LOGIN_EXPIRED,         /* the code expired, or the login's time ran out */
+	LOGIN_NOT_AUTHORIZED,  /* a required scope missing, or another identity approved */
+	LOGIN_REFUSED_BY_IDP,  /* another final OAuth error */
+	LOGIN_TOKEN_INVALID,   /* a token failed verification, or sources disagree */
+	LOGIN_IDP_UNAVAILABLE, /* network, TLS, timeout, 5xx, malformed answers */
+	LOGIN_CONFIG_ERROR,    /* our configuration, or the IdP refusing our client */
+	LOGIN_CONV_ERROR,      /* no conversation, or it failed */
+	LOGIN_SYSTEM_ERROR     /* out of memory and the like */
+};
+
+/* The PAM return code: PAM_SUCCESS only for LOGIN_APPROVED. Denials are
+ * PAM_AUTH_ERR and outages PAM_AUTHINFO_UNAVAIL, so admins can stack a fallback. */
+int login_result_pam_code(enum login_result result);
+
+/* The line shown to the user for a failed login; NULL for LOGIN_APPROVED.
+ * LOGIN_NOT_AUTHORIZED's text ends in "for " and wants the user name after it. */
+const char *login_result_user_message(enum login_result result);
+
+/* A short word for the log line ("approved", "denied", ...). */
+const char *login_result_name(enum login_result result);
+
+#endif

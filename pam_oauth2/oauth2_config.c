@@ -1,0 +1,498 @@
+#include "config.h"
+
+#include "oauth2_config.h"
+
+#include "jws.h"
+#include "sanitize.h"
+#include "scope_set.h"
+#include "source_select.h"
+#include "username_map.h"
+#include "secret_file.h"
+#include "strbuf.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+static const char *const client_auth_names[] = { "none", "basic", "post", NULL };
+static const char *const qr_names[] = { "off", "utf8", "ascii", NULL };
+static const char *const prompt_names[] = { "enter", "none", NULL };
+static const char *const bool_names[] = { "off", "on", NULL };
+static const char *const scope_source_names[] = { "auto", "response", "introspection", "jwt", NULL };
+static const char *const identity_source_names[] = { "auto", "id_token", "jwt", "introspection", "userinfo", NULL };
+static const char *const username_case_names[] = { "sensitive", "insensitive", NULL };
+
+#define FIELD(name) offsetof(struct oauth2_config, name)
+
+const struct config_key oauth2_config_keys[] = {
+	{ "issuer", CONFIG_URL, FIELD(issuer), NULL, false, 0, 0, NULL,
+	  "the IdP's issuer URL: its endpoints and keys are discovered from /.well-known/openid-configuration "
+	  "(else RFC 8414's oauth-authorization-server), whose issuer must equal this exactly; signed tokens must "
+	  "carry it as iss" },
+	{ "device_authorization_endpoint", CONFIG_URL, FIELD(device_authorization_endpoint), NULL, false, 0, 0, NULL,
+	  "https URL of the device authorization endpoint (RFC 8628 section 3.1); required without issuer" },
+	{ "token_endpoint", CONFIG_URL, FIELD(token_endpoint), NULL, false, 0, 0, NULL,
+	  "https URL of the token endpoint; required without issuer" },
+	{ "userinfo_endpoint", CONFIG_URL, FIELD(userinfo_endpoint), NULL, false, 0, 0, NULL,
+	  "https URL of the OpenID Connect userinfo endpoint" },
+	{ "introspection_endpoint", CONFIG_URL, FIELD(introspection_endpoint), NULL, false, 0, 0, NULL,
+	  "https URL of the token introspection endpoint (RFC 7662)" },
+	{ "jwks_uri", CONFIG_URL, FIELD(jwks_uri), NULL, false, 0, 0, NULL,
+	  "https URL of the IdP's signing keys (JWKS)" },
+	{ "client_id", CONFIG_STRING, FIELD(client_id), NULL, true, 0, 0, NULL, "the OAuth client identifier" },
+	{ "client_secret_file", CONFIG_PATH, FIELD(client_secret_file), NULL, false, 0, 0, NULL,
+	  "file holding the client secret (root-owned, mode 0600 or stricter, not a symlink); unset for a public "
+	  "client" },
+	{ "client_auth", CONFIG_CHOICE, FIELD(client_auth), NULL, false, 0, 0, client_auth_names,
+	  "how the client authenticates: none, basic (HTTP Basic, RFC 6749 section 2.3.1) or post (in the form "
+	  "body); default basic with a secret, else none" },
+	{ "scope", CONFIG_SCOPES, FIELD(scope), "openid", false, 0, 0, NULL, "scopes requested, space separated" },
+	{ "require_scope", CONFIG_SCOPES, FIELD(require_scope), "", false, 0, 0, NULL,
+	  "scopes that must all be granted, space separated; each must also be in scope" },
+	{ "username_claim", CONFIG_STRING, FIELD(username_claim), "preferred_username", false, 0, 0, NULL,
+	  "userinfo claim that must equal the PAM user name exactly" },
+	{ "ca_file", CONFIG_PATH, FIELD(ca_file), NULL, false, 0, 0, NULL,
+	  "CA bundle to verify the IdP's TLS certificate (default: the system store)" },
+	{ "timeout", CONFIG_SECONDS, FIELD(timeout), "300", false, 5, 3600, NULL,
+	  "seconds one login may take at most, waiting for approval included" },
+	{ "http_timeout", CONFIG_SECONDS, FIELD(http_timeout), "10", false, 1, 120, NULL,
+	  "seconds one HTTP request may take at most" },
+	{ "qr", CONFIG_CHOICE, FIELD(qr), "utf8", false, 0, 0, qr_names,
+	  "QR code of the verification URL: utf8 (half blocks), ascii or off" },
+	{ "prompt", CONFIG_CHOICE, FIELD(prompt), "enter", false, 0, 0, prompt_names,
+	  "enter: show everything in one prompt and wait for Enter before polling (works with sshd); none: show, "
+	  "then poll" },
+	{ "debug", CONFIG_BOOL, FIELD(debug), "off", false, 0, 0, bool_names,
+	  "log each step at LOG_DEBUG (never a secret)" },
+	{ "audience", CONFIG_STRING, FIELD(audience), NULL, false, 0, 0, NULL,
+	  "the resource (an absolute URI, RFC 8707) that access tokens are for: it is requested as resource, and "
+	  "JWT access tokens must name it in aud" },
+	{ "allowed_algs", CONFIG_SCOPES, FIELD(allowed_algs), JWS_SUPPORTED_ALGS, false, 0, 0, NULL,
+	  "signature algorithms accepted on tokens, space separated; none and HMAC are always refused" },
+	{ "leeway", CONFIG_SECONDS, FIELD(leeway), "60", false, 0, 600, NULL,
+	  "seconds of clock skew allowed when checking exp, nbf and iat" },
+	{ "scope_source", CONFIG_CHOICE, FIELD(scope_source), "auto", false, 0, 0, scope_source_names,
+	  "where granted scopes are read: response, introspection, jwt, or auto (jwt with an audience, else "
+	  "introspection when possible, else response)" },
+	{ "identity_source", CONFIG_CHOICE, FIELD(identity_source), "auto", false, 0, 0, identity_source_names,
+	  "where the approver's identity is read: id_token, jwt, introspection, userinfo, or auto (the first of "
+	  "these available that carries the needed claims)" },
+	{ "username_suffix", CONFIG_STRING, FIELD(username_suffix), NULL, false, 0, 0, NULL,
+	  "a suffix the identity claim must end with, removed before comparing (e.g. @example.com)" },
+	{ "username_map", CONFIG_PATH, FIELD(username_map), NULL, false, 0, 0, NULL,
+	  "file of 'IDENTITY LOCALUSER[,LOCALUSER...]' lines; when set, only listed pairs may log in" },
+	{ "require_group", CONFIG_SCOPES, FIELD(require_group), "", false, 0, 0, NULL,
+	  "groups, space separated, of which the user must be in at least one" },
+	{ "groups_claim", CONFIG_STRING, FIELD(groups_claim), "groups", false, 0, 0, NULL,
+	  "the claim listing the user's groups" },
+	{ "username_case", CONFIG_CHOICE, FIELD(username_case), "sensitive", false, 0, 0, username_case_names,
+	  "sensitive, or insensitive (ASCII) when comparing the identity with the user or the map" },
+	{ "export_claims", CONFIG_BOOL, FIELD(export_claims), "on", false, 0, 0, bool_names,
+	  "put OAUTH2_SUB, OAUTH2_USERNAME and OAUTH2_ISSUER into the PAM environment for the session" },
+	{ NULL, 0, 0, NULL, false, 0, 0, NULL, NULL },
+};
+
+/* One value per key, as read, with where it came from for error messages. */
+struct raw_value {
+	char *text;
+	char origin[96];
+};
+
+#define KEY_COUNT (sizeof(oauth2_config_keys) / sizeof(oauth2_config_keys[0]) - 1)
+
+static void set_error(char *error, size_t error_size, const char *format, ...) __attribute__((format(printf, 3, 4)));
+
+static void set_error(char *error, size_t error_size, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	vsnprintf(error, error_size, format, args);
+	va_end(args);
+}
+
+static const struct config_key *find_key(const char *name, size_t len, size_t *index)
+{
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		if (strlen(oauth2_config_keys[i].name) == len && memcmp(oauth2_config_keys[i].name, name, len) == 0) {
+			*index = i;
+			return &oauth2_config_keys[i];
+		}
+	}
+	return NULL;
+}
+
+static char *trim(char *text)
+{
+	while (*text == ' ' || *text == '\t')
+		text++;
+	size_t len = strlen(text);
+	while (len > 0 && strchr(" \t\r\n", text[len - 1]) != NULL)
+		text[--len] = '\0';
+	return text;
+}
+
+/* A name that is not a key is echoed in errors only when it looks like one (a short run
+ * of letters, digits and '_'): a config= pointed at the secret file by mistake must not
+ * put the secret into syslog. */
+static void printable_name(const char *name, size_t len, char *out, size_t out_size)
+{
+	bool looks_like_key = len > 0 && len < 40 && len < out_size;
+	for (size_t i = 0; looks_like_key && i < len; i++) {
+		char c = name[i];
+		looks_like_key = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+	}
+	snprintf(out, out_size, "%.*s", looks_like_key ? (int)len : 0, looks_like_key ? name : "");
+	if (!looks_like_key)
+		snprintf(out, out_size, "(not shown)");
+}
+
+/* Stores one "key=value" setting. A later source overrides an earlier one; within
+ * one source a key may appear once. */
+static int store_setting(struct raw_value *raw, bool *seen_here, const char *key, size_t key_len, const char *value,
+			 const char *origin, char *error, size_t error_size)
+{
+	size_t index;
+	char name[64];
+	if (find_key(key, key_len, &index) == NULL) {
+		printable_name(key, key_len, name, sizeof(name));
+		set_error(error, error_size, "%s: unknown key '%s'", origin, name);
+		return -1;
+	}
+	if (seen_here[index]) {
+		set_error(error, error_size, "%s: '%s' is set twice", origin, oauth2_config_keys[index].name);
+		return -1;
+	}
+	if (value[0] == '\0') {
+		set_error(error, error_size, "%s: '%s' has an empty value", origin, oauth2_config_keys[index].name);
+		return -1;
+	}
+	char *copy = strdup(value);
+	if (copy == NULL) {
+		set_error(error, error_size, "out of memory");
+		return -1;
+	}
+	free(raw[index].text);
+	raw[index].text = copy;
+	snprintf(raw[index].origin, sizeof(raw[index].origin), "%s", origin);
+	seen_here[index] = true;
+	return 0;
+}
+
+static int check_config_file(FILE *file, const char *path, uid_t file_owner, char *error, size_t error_size)
+{
+	struct stat st;
+	if (fstat(fileno(file), &st) != 0 || !S_ISREG(st.st_mode)) {
+		set_error(error, error_size, "%s: not a regular file", path);
+		return -1;
+	}
+	/* Whoever can write this file decides which IdP may log people in. */
+	if (st.st_uid != file_owner || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+		set_error(error, error_size, "%s: must be owned by root and not writable by group or others", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int read_config_file(const char *path, bool must_exist, uid_t file_owner, struct raw_value *raw, char *error,
+			    size_t error_size)
+{
+	FILE *file = fopen(path, "re");
+	if (file == NULL) {
+		if (errno == ENOENT && !must_exist)
+			return 0;
+		set_error(error, error_size, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = check_config_file(file, path, file_owner, error, error_size);
+	bool seen[KEY_COUNT] = { false };
+	char line[CONFIG_LINE_MAX + 2];
+	char origin[sizeof(raw[0].origin)];
+	for (unsigned number = 1; rc == 0 && fgets(line, sizeof(line), file) != NULL; number++) {
+		snprintf(origin, sizeof(origin), "%.80s:%u", path, number);
+		if (strchr(line, '\n') == NULL && !feof(file)) {
+			set_error(error, error_size, "%s: line longer than %d bytes", origin, CONFIG_LINE_MAX);
+			rc = -1;
+			break;
+		}
+		char *text = trim(line);
+		if (text[0] == '\0' || text[0] == '#')
+			continue;
+		char *equals = strchr(text, '=');
+		if (equals == NULL) {
+			set_error(error, error_size, "%s: expected 'key = value'", origin);
+			rc = -1;
+			break;
+		}
+		*equals = '\0';
+		char *key = trim(text);
+		rc = store_setting(raw, seen, key, strlen(key), trim(equals + 1), origin, error, error_size);
+	}
+	if (rc == 0 && ferror(file)) {
+		set_error(error, error_size, "%s: read error", path);
+		rc = -1;
+	}
+	explicit_bzero(line, sizeof(line));
+	fclose(file);
+	return rc;
+}
+
+static int choice_index(const char *const *choices, const char *value)
+{
+	for (int i = 0; choices[i] != NULL; i++) {
+		if (strcmp(choices[i], value) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Converts and checks one value into its field. */
+static int convert_value(struct oauth2_config *config, const struct config_key *key, const char *value,
+			 const char *origin, char *error, size_t error_size)
+{
+	void *field = (char *)config + key->offset;
+	switch (key->type) {
+	case CONFIG_URL:
+		if (!is_https_url(value)) {
+			set_error(error, error_size, "%s: %s must be an https URL", origin, key->name);
+			return -1;
+		}
+		break;
+	case CONFIG_SCOPES:
+		if (!scope_set_is_valid(value)) {
+			set_error(error, error_size, "%s: %s holds a character not allowed in a scope", origin,
+				  key->name);
+			return -1;
+		}
+		break;
+	case CONFIG_PATH:
+		if (value[0] != '/') {
+			set_error(error, error_size, "%s: %s must be an absolute path", origin, key->name);
+			return -1;
+		}
+		break;
+	case CONFIG_STRING:
+		for (const char *p = value; *p != '\0'; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+				set_error(error, error_size, "%s: %s holds a control character", origin, key->name);
+				return -1;
+			}
+		}
+		break;
+	case CONFIG_SECONDS: {
+		char *end;
+		errno = 0;
+		long seconds = strtol(value, &end, 10);
+		if (errno != 0 || end == value || *end != '\0' || seconds < key->min || seconds > key->max) {
+			set_error(error, error_size, "%s: %s must be a whole number of seconds from %ld to %ld", origin,
+				  key->name, key->min, key->max);
+			return -1;
+		}
+		*(long *)field = seconds;
+		return 0;
+	}
+	case CONFIG_CHOICE:
+	case CONFIG_BOOL: {
+		int index = choice_index(key->choices, value);
+		if (key->type == CONFIG_BOOL && index < 0) {
+			static const char *const yes[] = { "yes", "true", "1", NULL }, *const no[] = { "no", "false",
+												       "0", NULL };
+			index = choice_index(yes, value) >= 0 ? 1 : choice_index(no, value) >= 0 ? 0 : -1;
+		}
+		if (index < 0) {
+			char names[64] = "";
+			for (size_t i = 0; key->choices[i] != NULL; i++)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
+					 key->choices[i]);
+			set_error(error, error_size, "%s: %s must be one of: %s", origin, key->name, names);
+			return -1;
+		}
+		if (key->type == CONFIG_BOOL)
+			*(bool *)field = index == 1;
+		else
+			*(int *)field = index;
+		return 0;
+	}
+	}
+	char *copy = strdup(value);
+	if (copy == NULL) {
+		set_error(error, error_size, "out of memory");
+		return -1;
+	}
+	*(char **)field = copy;
+	return 0;
+}
+
+/* Rules between keys, checked once every key has its value. */
+/* Rules about where the IdP is and how its tokens are trusted. */
+static int check_trust(const struct oauth2_config *config, char *error, size_t error_size)
+{
+	if (config->issuer == NULL &&
+	    (config->device_authorization_endpoint == NULL || config->token_endpoint == NULL)) {
+		set_error(error, error_size, "set issuer, or both device_authorization_endpoint and token_endpoint");
+		return -1;
+	}
+	const char *cursor = config->allowed_algs;
+	while (*cursor != '\0') {
+		size_t skip = strspn(cursor, " "), len = strcspn(cursor + skip, " ");
+		if (len > 0 && !jws_alg_supported(cursor + skip, len)) {
+			set_error(error, error_size, "allowed_algs: '%.*s' is not supported (only %s)", (int)len,
+				  cursor + skip, JWS_SUPPORTED_ALGS);
+			return -1;
+		}
+		cursor += skip + len;
+	}
+	bool jwt_used = config->scope_source == SCOPE_SOURCE_JWT || config->identity_source == IDENTITY_SOURCE_JWT;
+	if (jwt_used && (config->audience == NULL || config->issuer == NULL)) {
+		set_error(error, error_size, "scope_source or identity_source jwt needs audience and issuer");
+		return -1;
+	}
+	if (config->identity_source == IDENTITY_SOURCE_ID_TOKEN &&
+	    (config->issuer == NULL || !scope_set_contains(config->scope, "openid", 6))) {
+		set_error(error, error_size, "identity_source=id_token needs issuer and openid in scope");
+		return -1;
+	}
+	if (config->audience != NULL && strchr(config->audience, ':') == NULL) {
+		set_error(error, error_size, "audience must be an absolute URI (RFC 8707)");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_combination(struct oauth2_config *config, uid_t file_owner, char *error, size_t error_size)
+{
+	if (check_trust(config, error, error_size) != 0)
+		return -1;
+	if (config->client_auth == CLIENT_AUTH_UNSET)
+		config->client_auth = config->client_secret_file != NULL ? CLIENT_AUTH_BASIC : CLIENT_AUTH_NONE;
+	if (config->client_auth != CLIENT_AUTH_NONE && config->client_secret_file == NULL) {
+		set_error(error, error_size, "client_auth=%s needs client_secret_file",
+			  client_auth_names[config->client_auth]);
+		return -1;
+	}
+	if (config->client_auth == CLIENT_AUTH_NONE && config->client_secret_file != NULL) {
+		set_error(error, error_size, "client_secret_file is set but client_auth=none would not use it");
+		return -1;
+	}
+	char missing[128];
+	if (!scope_set_contains_all(config->scope, config->require_scope, missing, sizeof(missing))) {
+		set_error(error, error_size, "require_scope '%s' is not requested in scope", missing);
+		return -1;
+	}
+	if (config->http_timeout >= config->timeout) {
+		set_error(error, error_size, "http_timeout must be shorter than timeout");
+		return -1;
+	}
+	if (config->username_map != NULL) {
+		const char *why;
+		unsigned line;
+		if (trusted_file_read(config->username_map, file_owner, S_IWGRP | S_IWOTH, USERNAME_MAP_MAX,
+				      &config->username_map_content, &why) != 0) {
+			set_error(error, error_size, "username_map %s %s", config->username_map, why);
+			return -1;
+		}
+		if (username_map_validate(config->username_map_content, &line, &why) != 0) {
+			set_error(error, error_size, "%s:%u: %s", config->username_map, line, why);
+			return -1;
+		}
+	}
+	if (config->client_secret_file != NULL) {
+		const char *why;
+		if (secret_file_read(config->client_secret_file, file_owner, &config->client_secret, &why) != 0) {
+			set_error(error, error_size, "client_secret_file %s %s", config->client_secret_file, why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int oauth2_config_load(struct oauth2_config *config, int argc, const char **argv, const char *default_path,
+		       uid_t file_owner, char *error, size_t error_size)
+{
+	memset(config, 0, sizeof(*config));
+	config->client_auth = CLIENT_AUTH_UNSET; /* its default depends on client_secret_file */
+	struct raw_value raw[KEY_COUNT];
+	memset(raw, 0, sizeof(raw));
+	int rc = -1;
+
+	/* The file first, so that arguments override it. */
+	const char *path = default_path;
+	bool path_given = false;
+	for (int i = 0; i < argc; i++) {
+		if (strncmp(argv[i], "config=", 7) == 0) {
+			if (path_given || argv[i][7] != '/') {
+				set_error(error, error_size,
+					  "argument config= must be given once, as an absolute path");
+				goto done;
+			}
+			path = argv[i] + 7;
+			path_given = true;
+		}
+	}
+	if (read_config_file(path, path_given, file_owner, raw, error, error_size) != 0)
+		goto done;
+
+	bool seen_in_args[KEY_COUNT] = { false };
+	for (int i = 0; i < argc; i++) {
+		const char *arg = argv[i];
+		if (strncmp(arg, "config=", 7) == 0)
+			continue;
+		/* Linux-PAM's flag style: a bare "debug" means debug=on. */
+		const char *equals = strchr(arg, '=');
+		const char *value = equals != NULL ? equals + 1 : (strcmp(arg, "debug") == 0 ? "on" : "");
+		size_t key_len = equals != NULL ? (size_t)(equals - arg) : strlen(arg);
+		char origin[64];
+		char name[40];
+		printable_name(arg, key_len, name, sizeof(name));
+		snprintf(origin, sizeof(origin), "argument '%s'", name);
+		if (equals == NULL && value[0] == '\0') {
+			set_error(error, error_size, "%s: expected key=value", origin);
+			goto done;
+		}
+		if (store_setting(raw, seen_in_args, arg, key_len, value, origin, error, error_size) != 0)
+			goto done;
+	}
+
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		const struct config_key *key = &oauth2_config_keys[i];
+		const char *value = raw[i].text != NULL ? raw[i].text : key->default_value;
+		if (value == NULL) {
+			if (key->required) {
+				set_error(error, error_size, "required key '%s' is not set", key->name);
+				goto done;
+			}
+			continue;
+		}
+		const char *origin = raw[i].text != NULL ? raw[i].origin : "default";
+		if (convert_value(config, key, value, origin, error, error_size) != 0)
+			goto done;
+	}
+	rc = check_combination(config, file_owner, error, error_size);
+done:
+	for (size_t i = 0; i < KEY_COUNT; i++)
+		free(raw[i].text);
+	if (rc != 0)
+		oauth2_config_free(config);
+	return rc;
+}
+
+void oauth2_config_free(struct oauth2_config *config)
+{
+	for (size_t i = 0; i < KEY_COUNT; i++) {
+		const struct config_key *key = &oauth2_config_keys[i];
+		if (key->type == CONFIG_URL || key->type == CONFIG_STRING || key->type == CONFIG_SCOPES ||
+		    key->type == CONFIG_PATH) {
+			char **field = (char **)((char *)config + key->offset);
+			free(*field);
+			*field = NULL;
+		}
+	}
+	secret_free(config->client_secret);
+	config->client_secret = NULL;
+	free(config->username_map_content);
+	config->username_map_content = NULL;
+}

@@ -1,0 +1,359 @@
+"""Shared machinery for the integration tests: the test IdP, logins through the real
+Linux-PAM stack (pam_wrapper + tests/pam_drive), captured syslog, and a TAP runner.
+
+Run under Debian's /usr/bin/python3 (stdlib only). Needs root, as CI has: the module
+refuses configuration and secret files that root does not own.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+
+BUILD = os.environ.get("top_builddir", os.getcwd())
+SRC = os.environ.get("top_srcdir", os.getcwd())
+MODULE = os.environ.get("PAM_OAUTH2_MODULE", os.path.join(BUILD, ".libs", "pam_oauth2.so"))
+IDP_MODULES = os.environ.get("PAM_OAUTH2_IDP_MODULES") or os.path.join(SRC, "tests", "idp", "node_modules")
+PAM_DRIVE = os.path.join(BUILD, "tests", "pam_drive")
+SYSLOG_SHIM = os.path.join(BUILD, "tests", ".libs", "syslog_capture.so")
+
+# Linux-PAM return codes (security/_pam_types.h).
+PAM_SUCCESS = 0
+PAM_SERVICE_ERR = 3
+PAM_SYSTEM_ERR = 4
+PAM_AUTH_ERR = 7
+PAM_AUTHINFO_UNAVAIL = 9
+PAM_CONV_ERR = 19
+
+CODE_LINE = re.compile(r"Open (\S+) and enter the code: (\S+)")
+
+
+def find_pam_wrapper():
+    for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"):
+        path = os.path.join(d, "libpam_wrapper.so")
+        if os.path.exists(path):
+            return path
+    raise RuntimeError("libpam_wrapper.so not found (Debian: apt-get install libpam-wrapper)")
+
+
+def start_idp(workdir):
+    """Copies the IdP's files into WORKDIR (the source tree may be read-only, as in
+    distcheck), links its node_modules, and starts it."""
+    idp_src = os.path.join(SRC, "tests", "idp")
+    idp_dir = os.path.join(workdir, "idp")
+    os.makedirs(idp_dir, exist_ok=True)
+    for name in ("server.mjs", "package.json", "make_certs.sh", "approve.py", "idp_fixture.py"):
+        shutil.copy(os.path.join(idp_src, name), idp_dir)
+    if not os.path.isdir(os.path.join(IDP_MODULES, "oidc-provider")):
+        raise RuntimeError(f"{IDP_MODULES} lacks oidc-provider: run `npm ci` in tests/idp")
+    os.symlink(IDP_MODULES, os.path.join(idp_dir, "node_modules"))
+    sys.path.insert(0, idp_dir)
+    import idp_fixture  # noqa: E402  (the copy just made)
+    idp = idp_fixture.TestIdP(os.path.join(workdir, "idp-run"))
+    idp.start()
+    return idp
+
+
+class Login:
+    """What one PAM transaction showed and returned."""
+
+    def __init__(self):
+        self.info = []      # PAM_TEXT_INFO messages
+        self.errors = []    # PAM_ERROR_MSG messages
+        self.prompts = []
+        self.result = None  # pam_authenticate's return code
+        self.setcred = None
+        self.url = None
+        self.user_code = None
+        self.log = ""       # captured syslog lines
+        self.elapsed = None
+
+    @property
+    def shown(self):
+        return "\n".join(self.info + self.prompts)
+
+
+class Stack:
+    """A PAM service directory of our own: one service file per test."""
+
+    def __init__(self, workdir, idp):
+        self.workdir = workdir
+        self.idp = idp
+        self.service_dir = os.path.join(workdir, "pam.d")
+        os.makedirs(self.service_dir, exist_ok=True)
+        with open(os.path.join(self.service_dir, "other"), "w") as f:
+            f.write("auth required pam_deny.so\n")
+        self.pam_wrapper = find_pam_wrapper()
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def new_dir(self, name):
+        with self._lock:
+            self._count += 1
+            path = os.path.join(self.workdir, f"{self._count:02d}-{name}")
+        os.makedirs(path)
+        return path
+
+    def base_config(self, **overrides):
+        issuer = self.idp.issuer
+        config = {
+            "device_authorization_endpoint": f"{issuer}/device/auth",
+            "token_endpoint": f"{issuer}/token",
+            "userinfo_endpoint": f"{issuer}/me",
+            "client_id": "pam-public",
+            "scope": "openid profile",
+            "ca_file": self.idp.ca_file,
+            "timeout": "60",
+            "http_timeout": "5",
+            "debug": "on",
+        }
+        config.update(overrides)
+        return {k: v for k, v in config.items() if v is not None}
+
+    def write_secret(self, directory, secret):
+        path = os.path.join(directory, "client_secret")
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secret + "\n")
+        return path
+
+    def service(self, name, config, args=()):
+        """Writes NAME's config file and service file; returns the service name."""
+        directory = self.new_dir(name)
+        conf = os.path.join(directory, "pam_oauth2.conf")
+        with open(conf, "w") as f:
+            f.write("# written by the integration tests\n")
+            for key, value in config.items():
+                f.write(f"{key} = {value}\n")
+        os.chmod(conf, 0o644)
+        service = f"test-{os.path.basename(directory)}"
+        arguments = " ".join([f"config={conf}"] + [f"[{a}]" if " " in a else a for a in args])
+        with open(os.path.join(self.service_dir, service), "w") as f:
+            f.write(f"auth required {MODULE} {arguments}\n")
+        return service
+
+    def login(self, service, user, on_prompt=None, on_code=None, rhost=None, silent=False, close_stdin=False,
+              timeout=120):
+        """Runs pam_authenticate for USER through SERVICE. ON_CODE(login) runs once the
+        code is shown; ON_PROMPT(login) before Enter is pressed."""
+        login = Login()
+        capture = os.path.join(self.workdir, f"syslog-{service}-{threading.get_ident()}.log")
+        env = dict(os.environ)
+        env.update({
+            "LD_PRELOAD": f"{self.pam_wrapper}:{SYSLOG_SHIM}",
+            "PAM_WRAPPER": "1",
+            "PAM_WRAPPER_USE_SYSLOG": "1",  # else pam_wrapper swallows pam_syslog
+            "PAM_WRAPPER_SERVICE_DIR": self.service_dir,
+            "SYSLOG_CAPTURE_FILE": capture,
+            "PAM_DRIVE_FLAGS": "silent" if silent else "",
+        })
+        argv = [PAM_DRIVE, service, user] + ([rhost] if rhost else [])
+        started = time.monotonic()
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
+                                encoding="utf-8", errors="replace")
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            last = None  # the list the previous line went to, for multi-line messages
+            for raw in proc.stdout:
+                line = raw.rstrip("\n")
+                if line.startswith("INFO: "):
+                    login.info.append(line[6:])
+                    last = login.info
+                elif line.startswith("ERROR: "):
+                    login.errors.append(line[7:])
+                    last = login.errors
+                elif line.startswith("PROMPT: "):
+                    login.prompts.append(line[8:])
+                    last = None
+                    if on_prompt:
+                        on_prompt(login)
+                    if close_stdin:
+                        proc.stdin.close()
+                    else:
+                        proc.stdin.write("\n")
+                        proc.stdin.flush()
+                    continue
+                elif line.startswith("RESULT authenticate "):
+                    login.result = int(line.split()[2])
+                    continue
+                elif line.startswith("RESULT setcred "):
+                    login.setcred = int(line.split()[2])
+                    continue
+                elif last is not None and last:
+                    last[-1] += "\n" + line
+                match = CODE_LINE.search(line)
+                if match and login.user_code is None:
+                    login.url, login.user_code = match.group(1), match.group(2)
+                    if on_code:
+                        on_code(login)
+            proc.wait()
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+        login.elapsed = time.monotonic() - started
+        if os.path.exists(capture):
+            with open(capture, encoding="utf-8", errors="replace") as f:
+                login.log = f.read()
+        if login.result is None:
+            raise AssertionError(f"pam_drive gave no result (exit {proc.returncode}); shown: {login.shown!r}")
+        return login
+
+    def log_mark(self):
+        """Where the IdP's request log stands now (the log is never reset during a run)."""
+        return len(self.idp.log())
+
+    def log_since(self, mark):
+        return self.idp.log()[mark:]
+
+    def approver(self, who, password=None, decision="allow"):
+        """An ON_PROMPT/ON_CODE callback approving (or denying) as WHO."""
+        def act(login):
+            self.idp.approve(login.user_code, who, password or f"{who}-pw", decision)
+        return act
+
+
+class Check:
+    """Assertions that say what was expected and what was seen."""
+
+    @staticmethod
+    def equal(seen, expected, what):
+        if seen != expected:
+            raise AssertionError(f"{what}: expected {expected!r}, got {seen!r}")
+
+    @staticmethod
+    def contains(text, needle, what):
+        if needle not in text:
+            raise AssertionError(f"{what}: {needle!r} not found in:\n{text}")
+
+    @staticmethod
+    def absent(text, needle, what):
+        if needle in text:
+            raise AssertionError(f"{what}: {needle!r} must not appear in:\n{text}")
+
+
+def run_tap(cases, parallel=4):
+    """Runs CASES (functions; .serial ones alone, after the others) and prints TAP."""
+    print(f"1..{len(cases)}", flush=True)
+    outcomes = {}
+
+    def run(case):
+        started = time.monotonic()
+        try:
+            case()
+            outcomes[case] = (True, "", time.monotonic() - started)
+        except Exception:  # noqa: BLE001  (any failure is a failed case)
+            outcomes[case] = (False, traceback.format_exc(), time.monotonic() - started)
+
+    concurrent = [c for c in cases if not getattr(c, "serial", False) and not getattr(c, "last", False)]
+    with ThreadPoolExecutor(parallel) as pool:
+        list(pool.map(run, concurrent))
+    for case in cases:
+        if getattr(case, "serial", False):
+            run(case)
+    for case in cases:
+        if getattr(case, "last", False):
+            run(case)
+    failed = 0
+    for number, case in enumerate(cases, 1):
+        ok, trace, seconds = outcomes[case]
+        name = case.__name__
+        print(f"{'ok' if ok else 'not ok'} {number} - {name} ({seconds:.1f} s)")
+        if not ok:
+            failed += 1
+            for line in trace.rstrip().splitlines():
+                print(f"# {line}")
+    sys.stdout.flush()
+    return 1 if failed else 0
+
+
+def serial(case):
+    """Marks a case that reads the IdP's request log: it runs alone."""
+    case.serial = True
+    return case
+
+
+def last(case):
+    """Marks a case that checks what the whole run did: it runs after all others."""
+    case.last = True
+    return case
+
+
+def silent_listener():
+    """A TCP port that accepts connections and never answers. Returns (port, closer)."""
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    accepted = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+                accepted.append(conn)
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+
+    def close():
+        stop.set()
+        thread.join()
+        for conn in accepted:
+            conn.close()
+        server.close()
+
+    return server.getsockname()[1], close
+
+
+def closed_port():
+    """A port on 127.0.0.1 where nothing listens."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def bind(case, stack):
+    """CASE(stack) as a function of no arguments, keeping its name and marks."""
+    def bound():
+        case(stack)
+    bound.__name__ = case.__name__
+    bound.serial = getattr(case, "serial", False)
+    bound.last = getattr(case, "last", False)
+    return bound
+
+
+def main(cases):
+    if os.geteuid() != 0:
+        print("1..0 # SKIP integration tests need root (the module only trusts root-owned files)")
+        return 0
+    workdir = tempfile.mkdtemp(prefix="pam_oauth2-it-")
+    idp = None
+    try:
+        idp = start_idp(workdir)
+        stack = Stack(workdir, idp)
+        return run_tap([bind(case, stack) for case in cases])
+    except Exception:  # noqa: BLE001
+        print("Bail out! " + traceback.format_exc().strip().splitlines()[-1])
+        traceback.print_exc()
+        return 1
+    finally:
+        if idp is not None:
+            idp.stop()
+        if os.environ.get("KEEP_TEST_DIR"):
+            print(f"# kept {workdir}", file=sys.stderr)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)

@@ -1,0 +1,75 @@
+/* Drives one PAM transaction through the real libpam, like pamtester, but reports the
+ * exact return code of each step, so tests can tell PAM_AUTH_ERR from
+ * PAM_AUTHINFO_UNAVAIL. Usage: pam_drive SERVICE USER [RHOST]
+ * PAM_DRIVE_FLAGS=silent passes PAM_SILENT. Messages go to stdout as "INFO: ..." / "ERROR: ..." lines; a prompt is printed as
+ * "PROMPT: text" and answered with one line from stdin. */
+#include <security/pam_appl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int conversation(int count, const struct pam_message **messages, struct pam_response **responses, void *data)
+{
+	(void)data;
+	struct pam_response *answers = calloc((size_t)count, sizeof(*answers));
+	if (answers == NULL)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < count; i++) {
+		const struct pam_message *m = messages[i];
+		switch (m->msg_style) {
+		case PAM_TEXT_INFO:
+			printf("INFO: %s\n", m->msg);
+			break;
+		case PAM_ERROR_MSG:
+			printf("ERROR: %s\n", m->msg);
+			break;
+		case PAM_PROMPT_ECHO_ON:
+		case PAM_PROMPT_ECHO_OFF: {
+			printf("PROMPT: %s\n", m->msg);
+			fflush(stdout);
+			char line[1024];
+			if (fgets(line, sizeof(line), stdin) == NULL) {
+				free(answers);
+				return PAM_CONV_ERR;
+			}
+			line[strcspn(line, "\n")] = '\0';
+			answers[i].resp = strdup(line);
+			break;
+		}
+		default:
+			free(answers);
+			return PAM_CONV_ERR;
+		}
+		fflush(stdout);
+	}
+	*responses = answers;
+	return PAM_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: %s SERVICE USER [RHOST]\n", argv[0]);
+		return 2;
+	}
+	struct pam_conv conv = { conversation, NULL };
+	pam_handle_t *pamh = NULL;
+	int rc = pam_start(argv[1], argv[2], &conv, &pamh);
+	if (rc != PAM_SUCCESS) {
+		printf("RESULT start %d\n", rc);
+		return 2;
+	}
+	if (argc > 3)
+		pam_set_item(pamh, PAM_RHOST, argv[3]);
+	/* PAM_DRIVE_FLAGS=silent passes PAM_SILENT, as sudo does by default. */
+	const char *flags = getenv("PAM_DRIVE_FLAGS");
+	rc = pam_authenticate(pamh, flags != NULL && strcmp(flags, "silent") == 0 ? PAM_SILENT : 0);
+	printf("RESULT authenticate %d %s\n", rc, pam_strerror(pamh, rc));
+	if (rc == PAM_SUCCESS) {
+		int setcred = pam_setcred(pamh, PAM_ESTABLISH_CRED);
+		printf("RESULT setcred %d %s\n", setcred, pam_strerror(pamh, setcred));
+	}
+	fflush(stdout);
+	pam_end(pamh, rc);
+	return rc == PAM_SUCCESS ? 0 : 1;
+}

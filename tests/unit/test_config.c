@@ -1,0 +1,984 @@
+/* oauth2_config.h: the one loader for the config file and the module arguments, and the
+ * client secret file. Each test works in its own mkdtemp directory. */
+#include "config.h"
+
+#include "oauth2_config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define PATH_SIZE 128
+#define SECRET "s3cr3t-V4lue_9f2c"
+
+#define MINIMAL                                                                                                        \
+	"device_authorization_endpoint = https://idp.example/device/auth\n"                                            \
+	"token_endpoint = https://idp.example/token\n"                                                                 \
+	"userinfo_endpoint = https://idp.example/me\n"                                                                 \
+	"client_id = pam-host\n"
+
+struct fixture {
+	char dir[64];
+	char config_path[PATH_SIZE];  /* DIR/pam_oauth2.conf */
+	char secret_path[PATH_SIZE];  /* DIR/client.secret */
+	char missing_path[PATH_SIZE]; /* DIR/absent.conf, never created */
+	char argument[2 * PATH_SIZE]; /* room for a "key=PATH" argument */
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_config.XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->config_path, sizeof(f->config_path), "%s/pam_oauth2.conf", f->dir);
+	snprintf(f->secret_path, sizeof(f->secret_path), "%s/client.secret", f->dir);
+	snprintf(f->missing_path, sizeof(f->missing_path), "%s/absent.conf", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	int rc = nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return rc;
+}
+
+/* Writes CONTENT to PATH with exactly MODE (whatever the umask). */
+static void write_file(const char *path, const char *content, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	size_t len = strlen(content);
+	assert_int_equal(write(fd, content, len), (ssize_t)len);
+	assert_int_equal(fchmod(fd, mode), 0);
+	assert_int_equal(close(fd), 0);
+}
+
+/* Every string the loader may allocate is NULL: those of the key table, and the secret. */
+static void assert_config_empty(const struct oauth2_config *config)
+{
+	for (const struct config_key *key = oauth2_config_keys; key->name != NULL; key++) {
+		if (key->type == CONFIG_URL || key->type == CONFIG_STRING || key->type == CONFIG_SCOPES ||
+		    key->type == CONFIG_PATH) {
+			const char *value = *(char *const *)((const char *)config + key->offset);
+			if (value != NULL)
+				fail_msg("%s is still set after a failed load", key->name);
+		}
+	}
+	assert_null(config->client_secret);
+}
+
+static int load(int argc, const char **argv, const char *default_path, uid_t owner, struct oauth2_config *config,
+		char *error, size_t error_size)
+{
+	error[0] = '\0';
+	return oauth2_config_load(config, argc, argv, default_path, owner, error, error_size);
+}
+
+/* Writes TEXT as the config file and loads it with ARGV; the load must succeed. */
+static void load_ok(struct fixture *f, const char *text, int argc, const char **argv, struct oauth2_config *config)
+{
+	write_file(f->config_path, text, 0644);
+	char error[512];
+	if (load(argc, argv, f->config_path, getuid(), config, error, sizeof(error)) != 0)
+		fail_msg("load failed: %s", error);
+}
+
+/* Writes TEXT as the config file and loads it with ARGV; the load must fail, leaving nothing
+ * to free. ERROR gets the message. */
+static void load_fails(struct fixture *f, const char *text, int argc, const char **argv, char *error, size_t error_size)
+{
+	write_file(f->config_path, text, 0644);
+	struct oauth2_config config;
+	if (load(argc, argv, f->config_path, getuid(), &config, error, error_size) == 0) {
+		oauth2_config_free(&config);
+		fail_msg("load succeeded");
+	}
+	assert_config_empty(&config);
+	assert_true(strlen(error) > 0);
+	oauth2_config_free(&config); /* nothing to free: must be harmless */
+}
+
+static void assert_mentions(const char *error, const char *needle)
+{
+	if (strstr(error, needle) == NULL)
+		fail_msg("error \"%s\" does not mention \"%s\"", error, needle);
+}
+
+/* Into OUT: MINIMAL, a line naming F's secret file, then EXTRA. */
+static void config_with_secret(const struct fixture *f, const char *extra, char *out, size_t size)
+{
+	snprintf(out, size, MINIMAL "client_secret_file = %s\n%s", f->secret_path, extra);
+}
+
+/* ---- the file ---- */
+
+static void test_minimal_file_loads(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	load_ok(f, MINIMAL, 0, NULL, &config);
+	assert_string_equal(config.device_authorization_endpoint, "https://idp.example/device/auth");
+	assert_string_equal(config.token_endpoint, "https://idp.example/token");
+	assert_string_equal(config.userinfo_endpoint, "https://idp.example/me");
+	assert_string_equal(config.client_id, "pam-host");
+	oauth2_config_free(&config);
+	assert_config_empty(&config);
+}
+
+static void test_defaults_fill_what_the_file_leaves_out(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	load_ok(f, MINIMAL, 0, NULL, &config);
+	assert_string_equal(config.scope, "openid");
+	assert_string_equal(config.require_scope, "");
+	assert_string_equal(config.username_claim, "preferred_username");
+	assert_int_equal(config.timeout, 300);
+	assert_int_equal(config.http_timeout, 10);
+	assert_int_equal(config.qr, QR_UTF8);
+	assert_int_equal(config.prompt, PROMPT_ENTER);
+	assert_false(config.debug);
+	assert_int_equal(config.client_auth, CLIENT_AUTH_NONE);
+	assert_null(config.client_secret_file);
+	assert_null(config.client_secret);
+	assert_null(config.ca_file);
+	oauth2_config_free(&config);
+}
+
+static void test_comments_and_blank_lines_are_ignored(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	load_ok(f,
+		"# pam_oauth2 configuration\n"
+		"\n"
+		"   # an indented comment: timeout = 1\n"
+		"device_authorization_endpoint = https://idp.example/device/auth\n"
+		"   \t \n"
+		"token_endpoint = https://idp.example/token\n"
+		"#scope = nonsense \"\n"
+		"userinfo_endpoint = https://idp.example/me\n"
+		"client_id = pam-host\n"
+		"\n",
+		0, NULL, &config);
+	assert_string_equal(config.scope, "openid");
+	assert_int_equal(config.timeout, 300);
+	oauth2_config_free(&config);
+}
+
+static void test_spaces_around_equals_are_trimmed(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	load_ok(f,
+		MINIMAL "scope=openid ssh:login\n"
+			"  timeout\t=\t120  \n"
+			"require_scope   =   ssh:login\r\n",
+		0, NULL, &config);
+	assert_string_equal(config.scope, "openid ssh:login");
+	assert_int_equal(config.timeout, 120);
+	assert_string_equal(config.require_scope, "ssh:login");
+	oauth2_config_free(&config);
+}
+
+static void test_value_may_contain_equals_signs(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	load_ok(f,
+		"device_authorization_endpoint = https://idp.example/device/auth?tenant=a\n"
+		"token_endpoint = https://idp.example/token\n"
+		"userinfo_endpoint = https://idp.example/me\n"
+		"client_id = id=42\n",
+		0, NULL, &config);
+	assert_string_equal(config.device_authorization_endpoint, "https://idp.example/device/auth?tenant=a");
+	assert_string_equal(config.client_id, "id=42");
+	oauth2_config_free(&config);
+}
+
+static void test_unknown_key_in_file_names_file_and_line(void **state)
+{
+	struct fixture *f = *state;
+	char error[512], origin[PATH_SIZE + 16];
+	load_fails(f, "# comment\n\nclient_secret = hunter2\n" MINIMAL, 0, NULL, error, sizeof(error));
+	snprintf(origin, sizeof(origin), "%s:3", f->config_path);
+	assert_mentions(error, origin);
+	assert_mentions(error, "client_secret");
+	/* The value of an unknown key is never repeated: it may be a secret put in the wrong place. */
+	assert_null(strstr(error, "hunter2"));
+}
+
+static void test_line_without_equals_is_refused_with_its_line(void **state)
+{
+	struct fixture *f = *state;
+	char error[512], origin[PATH_SIZE + 16];
+	load_fails(f, MINIMAL "debug\n", 0, NULL, error, sizeof(error));
+	snprintf(origin, sizeof(origin), "%s:5", f->config_path);
+	assert_mentions(error, origin);
+}
+
+static void test_duplicate_key_in_file_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512], origin[PATH_SIZE + 16];
+	load_fails(f, MINIMAL "timeout = 100\ntimeout = 200\n", 0, NULL, error, sizeof(error));
+	snprintf(origin, sizeof(origin), "%s:6", f->config_path);
+	assert_mentions(error, origin);
+	assert_mentions(error, "timeout");
+}
+
+static void test_empty_value_in_file_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	load_fails(f, MINIMAL "scope =   \n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "scope");
+}
+
+/* A config file whose line 5 is "client_id = " padded with x to LINE_LEN bytes. */
+static void write_long_line_config(const struct fixture *f, size_t line_len)
+{
+	const char *head = "device_authorization_endpoint = https://idp.example/device/auth\n"
+			   "token_endpoint = https://idp.example/token\n"
+			   "userinfo_endpoint = https://idp.example/me\n"
+			   "# the next line is long\n"
+			   "client_id = ";
+	size_t head_len = strlen(head), prefix = strlen("client_id = ");
+	char *text = malloc(head_len + line_len + 2);
+	assert_non_null(text);
+	memcpy(text, head, head_len);
+	memset(text + head_len, 'x', line_len - prefix);
+	memcpy(text + head_len + line_len - prefix, "\n", 2);
+	write_file(f->config_path, text, 0644);
+	free(text);
+}
+
+static void test_line_longer_than_the_maximum_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	write_long_line_config(f, CONFIG_LINE_MAX + 1);
+	struct oauth2_config config;
+	char error[512], origin[PATH_SIZE + 16];
+	assert_int_equal(load(0, NULL, f->config_path, getuid(), &config, error, sizeof(error)), -1);
+	assert_config_empty(&config);
+	snprintf(origin, sizeof(origin), "%s:5", f->config_path);
+	assert_mentions(error, origin);
+}
+
+static void test_line_of_exactly_the_maximum_is_accepted(void **state)
+{
+	struct fixture *f = *state;
+	write_long_line_config(f, CONFIG_LINE_MAX);
+	struct oauth2_config config;
+	char error[512];
+	if (load(0, NULL, f->config_path, getuid(), &config, error, sizeof(error)) != 0)
+		fail_msg("load failed: %s", error);
+	assert_int_equal(strlen(config.client_id), CONFIG_LINE_MAX - strlen("client_id = "));
+	oauth2_config_free(&config);
+}
+
+static void test_missing_client_id_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	load_fails(f,
+		   "device_authorization_endpoint = https://idp.example/device/auth\n"
+		   "token_endpoint = https://idp.example/token\n"
+		   "userinfo_endpoint = https://idp.example/me\n",
+		   0, NULL, error, sizeof(error));
+	assert_mentions(error, "client_id");
+}
+
+static void test_missing_endpoint_without_issuer_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	const char *endpoints[] = { "device_authorization_endpoint", "token_endpoint" };
+	for (size_t skip = 0; skip < 2; skip++) {
+		char text[512] = "client_id = pam-host\nuserinfo_endpoint = https://idp.example/me\n";
+		for (size_t i = 0; i < 2; i++) {
+			if (i != skip)
+				snprintf(text + strlen(text), sizeof(text) - strlen(text),
+					 "%s = https://idp.example/%zu\n", endpoints[i], i);
+		}
+		char error[512];
+		load_fails(f, text, 0, NULL, error, sizeof(error));
+		assert_mentions(error, endpoints[skip]);
+	}
+}
+
+static void test_endpoint_that_is_not_https_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	const char *urls[] = { "http://idp.example/token",   "ftp://idp.example/token", "idp.example/token", "https://",
+			       "https://idp.example/to ken", "file:///etc/passwd" };
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		char text[512], error[512];
+		snprintf(text, sizeof(text),
+			 "device_authorization_endpoint = https://idp.example/device/auth\n"
+			 "token_endpoint = %s\n"
+			 "userinfo_endpoint = https://idp.example/me\n"
+			 "client_id = pam-host\n",
+			 urls[i]);
+		load_fails(f, text, 0, NULL, error, sizeof(error));
+		assert_mentions(error, "token_endpoint");
+	}
+}
+
+static void test_timeout_out_of_range_or_not_a_number_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	const char *values[] = {
+		"4", "3601", "0", "-5", "abc", "300s", "30 0", "1e3", "99999999999999999999", "0x100"
+	};
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		char text[512], error[512], origin[PATH_SIZE + 16];
+		snprintf(text, sizeof(text), MINIMAL "timeout = %s\n", values[i]);
+		load_fails(f, text, 0, NULL, error, sizeof(error));
+		snprintf(origin, sizeof(origin), "%s:5", f->config_path);
+		assert_mentions(error, origin);
+		assert_mentions(error, "timeout");
+	}
+}
+
+static void test_http_timeout_out_of_range_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	load_fails(f, MINIMAL "http_timeout = 0\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "http_timeout");
+	load_fails(f, MINIMAL "http_timeout = 121\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "http_timeout");
+}
+
+static void test_timeout_bounds_are_accepted(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	load_ok(f, MINIMAL "timeout = 5\nhttp_timeout = 1\n", 0, NULL, &config);
+	assert_int_equal(config.timeout, 5);
+	assert_int_equal(config.http_timeout, 1);
+	oauth2_config_free(&config);
+	load_ok(f, MINIMAL "timeout = 3600\nhttp_timeout = 120\n", 0, NULL, &config);
+	assert_int_equal(config.timeout, 3600);
+	assert_int_equal(config.http_timeout, 120);
+	oauth2_config_free(&config);
+}
+
+static void test_http_timeout_not_shorter_than_timeout_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	load_fails(f, MINIMAL "timeout = 30\nhttp_timeout = 30\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "http_timeout");
+	load_fails(f, MINIMAL "timeout = 30\nhttp_timeout = 60\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "http_timeout");
+	/* The default http_timeout (10 s) counts too. */
+	load_fails(f, MINIMAL "timeout = 10\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "http_timeout");
+}
+
+static void test_choices_are_read(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	load_ok(f, MINIMAL "qr = ascii\nprompt = none\n", 0, NULL, &config);
+	assert_int_equal(config.qr, QR_ASCII);
+	assert_int_equal(config.prompt, PROMPT_NONE);
+	oauth2_config_free(&config);
+	load_ok(f, MINIMAL "qr = off\n", 0, NULL, &config);
+	assert_int_equal(config.qr, QR_OFF);
+	oauth2_config_free(&config);
+}
+
+static void test_bad_choice_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	const char *lines[][2] = { { "qr = big\n", "qr" },
+				   { "qr = utf-8\n", "qr" },
+				   { "prompt = maybe\n", "prompt" },
+				   { "client_auth = private_key_jwt\n", "client_auth" },
+				   { "debug = loud\n", "debug" } };
+	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		char text[512], error[512];
+		snprintf(text, sizeof(text), MINIMAL "%s", lines[i][0]);
+		load_fails(f, text, 0, NULL, error, sizeof(error));
+		assert_mentions(error, lines[i][1]);
+	}
+}
+
+static void test_debug_accepts_usual_boolean_words(void **state)
+{
+	struct fixture *f = *state;
+	const char *on[] = { "on", "yes", "true", "1" }, *off[] = { "off", "no", "false", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		char text[512];
+		struct oauth2_config config;
+		snprintf(text, sizeof(text), MINIMAL "debug = %s\n", on[i]);
+		load_ok(f, text, 0, NULL, &config);
+		assert_true(config.debug);
+		oauth2_config_free(&config);
+		snprintf(text, sizeof(text), MINIMAL "debug = %s\n", off[i]);
+		load_ok(f, text, 0, NULL, &config);
+		assert_false(config.debug);
+		oauth2_config_free(&config);
+	}
+}
+
+static void test_require_scope_within_scope_is_accepted(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	load_ok(f, MINIMAL "scope = openid ssh:login sudo\nrequire_scope = sudo ssh:login\n", 0, NULL, &config);
+	assert_string_equal(config.require_scope, "sudo ssh:login");
+	oauth2_config_free(&config);
+}
+
+static void test_require_scope_not_within_scope_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	load_fails(f, MINIMAL "scope = openid ssh\nrequire_scope = ssh:login\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "ssh:login");
+	/* Against the default scope (openid) as well. */
+	load_fails(f, MINIMAL "require_scope = sudo\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "sudo");
+}
+
+static void test_scope_with_invalid_characters_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	load_fails(f, MINIMAL "scope = openid \"sudo\"\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "scope");
+	load_fails(f, MINIMAL "scope = openid\\sudo\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "scope");
+}
+
+static void test_config_file_writable_by_group_or_others_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	const mode_t modes[] = { 0664, 0620, 0646, 0602, 0666 };
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		write_file(f->config_path, MINIMAL, modes[i]);
+		struct oauth2_config config;
+		char error[512];
+		assert_int_equal(load(0, NULL, f->config_path, getuid(), &config, error, sizeof(error)), -1);
+		assert_config_empty(&config);
+		assert_mentions(error, f->config_path);
+	}
+}
+
+static void test_config_file_readable_by_others_is_accepted(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->config_path, MINIMAL, 0444);
+	struct oauth2_config config;
+	char error[512];
+	assert_int_equal(load(0, NULL, f->config_path, getuid(), &config, error, sizeof(error)), 0);
+	oauth2_config_free(&config);
+}
+
+static void test_config_file_owned_by_another_user_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->config_path, MINIMAL, 0600);
+	struct oauth2_config config;
+	char error[512];
+	assert_int_equal(load(0, NULL, f->config_path, getuid() + 1, &config, error, sizeof(error)), -1);
+	assert_config_empty(&config);
+	assert_mentions(error, f->config_path);
+}
+
+static void test_config_path_that_is_a_directory_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	snprintf(f->argument, sizeof(f->argument), "config=%s", f->dir);
+	const char *argv[] = { f->argument };
+	struct oauth2_config config;
+	char error[512];
+	assert_int_equal(load(1, argv, f->missing_path, getuid(), &config, error, sizeof(error)), -1);
+	assert_config_empty(&config);
+}
+
+/* ---- the arguments ---- */
+
+static const char *full_args[] = {
+	"device_authorization_endpoint=https://idp.example/device/auth",
+	"token_endpoint=https://idp.example/token",
+	"userinfo_endpoint=https://idp.example/me",
+	"client_id=pam-host",
+};
+
+static void test_arguments_override_the_file(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { "scope=openid ssh:login", "timeout=60", "qr=off", "client_id=other-host" };
+	struct oauth2_config config;
+	load_ok(f, MINIMAL "scope = openid\ntimeout = 120\nqr = ascii\n", 4, argv, &config);
+	assert_string_equal(config.scope, "openid ssh:login");
+	assert_int_equal(config.timeout, 60);
+	assert_int_equal(config.qr, QR_OFF);
+	assert_string_equal(config.client_id, "other-host");
+	/* What the arguments leave alone comes from the file. */
+	assert_string_equal(config.token_endpoint, "https://idp.example/token");
+	oauth2_config_free(&config);
+}
+
+static void test_config_argument_names_the_file_to_read(void **state)
+{
+	struct fixture *f = *state;
+	char other[PATH_SIZE];
+	snprintf(other, sizeof(other), "%s/other.conf", f->dir);
+	write_file(other, MINIMAL "timeout = 77\n", 0600);
+	/* The default path holds something else, which must not be read. */
+	write_file(f->config_path, MINIMAL "timeout = 11\n", 0600);
+	snprintf(f->argument, sizeof(f->argument), "config=%s", other);
+	const char *argv[] = { f->argument };
+	struct oauth2_config config;
+	char error[512];
+	if (load(1, argv, f->config_path, getuid(), &config, error, sizeof(error)) != 0)
+		fail_msg("load failed: %s", error);
+	assert_int_equal(config.timeout, 77);
+	oauth2_config_free(&config);
+}
+
+static void test_config_argument_must_be_absolute_and_given_once(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->config_path, MINIMAL, 0600);
+	struct oauth2_config config;
+	char error[512];
+	const char *relative[] = { "config=pam_oauth2.conf" };
+	assert_int_equal(load(1, relative, f->missing_path, getuid(), &config, error, sizeof(error)), -1);
+	assert_config_empty(&config);
+	assert_mentions(error, "config");
+	snprintf(f->argument, sizeof(f->argument), "config=%s", f->config_path);
+	const char *twice[] = { f->argument, f->argument };
+	assert_int_equal(load(2, twice, f->missing_path, getuid(), &config, error, sizeof(error)), -1);
+	assert_config_empty(&config);
+}
+
+static void test_explicit_config_path_that_is_missing_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	snprintf(f->argument, sizeof(f->argument), "config=%s", f->missing_path);
+	const char *argv[] = { f->argument, full_args[0], full_args[1], full_args[2], full_args[3] };
+	struct oauth2_config config;
+	char error[512];
+	assert_int_equal(load(5, argv, f->missing_path, getuid(), &config, error, sizeof(error)), -1);
+	assert_config_empty(&config);
+	assert_mentions(error, f->missing_path);
+}
+
+static void test_missing_default_file_is_fine_when_arguments_give_everything(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	char error[512];
+	if (load(4, full_args, f->missing_path, getuid(), &config, error, sizeof(error)) != 0)
+		fail_msg("load failed: %s", error);
+	assert_string_equal(config.client_id, "pam-host");
+	assert_string_equal(config.scope, "openid");
+	oauth2_config_free(&config);
+}
+
+static void test_missing_default_file_and_no_arguments_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	char error[512];
+	assert_int_equal(load(0, NULL, f->missing_path, getuid(), &config, error, sizeof(error)), -1);
+	assert_config_empty(&config);
+	/* Which of the missing keys is named first is the loader's choice. */
+	assert_true(strstr(error, "client_id") != NULL || strstr(error, "endpoint") != NULL);
+}
+
+static void test_argument_value_may_hold_spaces(void **state)
+{
+	struct fixture *f = *state;
+	/* PAM's [scope=openid ssh:login] bracket syntax arrives as one argv string. */
+	const char *argv[] = { "scope=openid ssh:login", "require_scope=ssh:login" };
+	struct oauth2_config config;
+	load_ok(f, MINIMAL, 2, argv, &config);
+	assert_string_equal(config.scope, "openid ssh:login");
+	assert_string_equal(config.require_scope, "ssh:login");
+	oauth2_config_free(&config);
+}
+
+static void test_bare_debug_argument_turns_debug_on(void **state)
+{
+	struct fixture *f = *state;
+	const char *argv[] = { "debug" };
+	struct oauth2_config config;
+	load_ok(f, MINIMAL "debug = off\n", 1, argv, &config);
+	assert_true(config.debug);
+	oauth2_config_free(&config);
+}
+
+static void test_unknown_argument_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	const char *argv[] = { "scopes=openid" };
+	load_fails(f, MINIMAL, 1, argv, error, sizeof(error));
+	assert_mentions(error, "scopes");
+}
+
+static void test_bare_unknown_argument_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	const char *argv[] = { "use_first_pass" };
+	load_fails(f, MINIMAL, 1, argv, error, sizeof(error));
+	assert_mentions(error, "use_first_pass");
+}
+
+static void test_empty_argument_value_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	const char *argv[] = { "scope=" };
+	load_fails(f, MINIMAL, 1, argv, error, sizeof(error));
+	assert_mentions(error, "scope");
+}
+
+static void test_duplicate_argument_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	const char *argv[] = { "timeout=60", "timeout=90" };
+	load_fails(f, MINIMAL, 2, argv, error, sizeof(error));
+	assert_mentions(error, "timeout");
+}
+
+static void test_argument_with_a_control_character_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	const char *argv[] = { "client_id=pam\x1b[31mhost" };
+	load_fails(f, MINIMAL, 1, argv, error, sizeof(error));
+	assert_mentions(error, "client_id");
+	assert_null(strchr(error, '\x1b'));
+}
+
+static void test_bad_argument_value_names_the_argument(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	const char *argv[] = { "timeout=forever" };
+	load_fails(f, MINIMAL, 1, argv, error, sizeof(error));
+	assert_mentions(error, "argument");
+	assert_mentions(error, "timeout");
+}
+
+/* ---- the client secret ---- */
+
+static void test_secret_file_is_read_and_client_auth_defaults_to_basic(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->secret_path, SECRET, 0600);
+	char text[1024];
+	config_with_secret(f, "", text, sizeof(text));
+	struct oauth2_config config;
+	load_ok(f, text, 0, NULL, &config);
+	assert_string_equal(config.client_secret_file, f->secret_path);
+	assert_string_equal(config.client_secret, SECRET);
+	assert_int_equal(config.client_auth, CLIENT_AUTH_BASIC);
+	oauth2_config_free(&config);
+	assert_null(config.client_secret);
+}
+
+static void test_secret_file_readable_by_owner_only_is_accepted(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->secret_path, SECRET, 0400);
+	char text[1024];
+	config_with_secret(f, "", text, sizeof(text));
+	struct oauth2_config config;
+	load_ok(f, text, 0, NULL, &config);
+	assert_string_equal(config.client_secret, SECRET);
+	oauth2_config_free(&config);
+}
+
+static void test_secret_file_trailing_newline_is_stripped(void **state)
+{
+	struct fixture *f = *state;
+	const char *contents[] = { SECRET "\n", SECRET "\r\n", SECRET "\n\n" };
+	for (size_t i = 0; i < sizeof(contents) / sizeof(contents[0]); i++) {
+		write_file(f->secret_path, contents[i], 0600);
+		char text[1024];
+		config_with_secret(f, "", text, sizeof(text));
+		struct oauth2_config config;
+		load_ok(f, text, 0, NULL, &config);
+		assert_string_equal(config.client_secret, SECRET);
+		oauth2_config_free(&config);
+	}
+}
+
+/* Loads a config naming the secret file, which must be refused; the error must name the
+ * file and never hold the secret. */
+static void assert_secret_file_refused(struct fixture *f, uid_t owner)
+{
+	char text[1024], error[512];
+	config_with_secret(f, "", text, sizeof(text));
+	write_file(f->config_path, text, 0600);
+	struct oauth2_config config;
+	if (owner == getuid()) {
+		assert_int_equal(load(0, NULL, f->config_path, owner, &config, error, sizeof(error)), -1);
+	} else {
+		/* The config file would be refused first: give everything as arguments instead. */
+		snprintf(f->argument, sizeof(f->argument), "client_secret_file=%s", f->secret_path);
+		const char *argv[] = { full_args[0], full_args[1], full_args[2], full_args[3], f->argument };
+		assert_int_equal(load(5, argv, f->missing_path, owner, &config, error, sizeof(error)), -1);
+	}
+	assert_config_empty(&config);
+	oauth2_config_free(&config);
+	assert_mentions(error, "client_secret_file");
+	assert_null(strstr(error, SECRET));
+}
+
+static void test_secret_file_with_mode_0640_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->secret_path, SECRET, 0640);
+	assert_secret_file_refused(f, getuid());
+}
+
+static void test_secret_file_with_mode_0604_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->secret_path, SECRET, 0604);
+	assert_secret_file_refused(f, getuid());
+}
+
+static void test_secret_file_with_any_group_or_other_bit_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	const mode_t modes[] = { 0610, 0620, 0601, 0602, 0660, 0666 };
+	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		write_file(f->secret_path, SECRET, modes[i]);
+		assert_secret_file_refused(f, getuid());
+	}
+}
+
+static void test_secret_file_that_is_a_symlink_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char target[PATH_SIZE];
+	snprintf(target, sizeof(target), "%s/real.secret", f->dir);
+	write_file(target, SECRET, 0600);
+	assert_int_equal(symlink(target, f->secret_path), 0);
+	assert_secret_file_refused(f, getuid());
+}
+
+static void test_secret_file_owned_by_another_user_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->secret_path, SECRET, 0600);
+	assert_secret_file_refused(f, getuid() + 1);
+}
+
+static void test_secret_file_that_is_a_directory_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(mkdir(f->secret_path, 0700), 0);
+	assert_secret_file_refused(f, getuid());
+}
+
+static void test_secret_file_that_is_empty_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->secret_path, "", 0600);
+	assert_secret_file_refused(f, getuid());
+	write_file(f->secret_path, "\n", 0600);
+	assert_secret_file_refused(f, getuid());
+}
+
+static void test_secret_file_with_two_lines_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->secret_path, SECRET "\n" SECRET "\n", 0600);
+	assert_secret_file_refused(f, getuid());
+}
+
+static void test_secret_file_that_is_missing_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	assert_secret_file_refused(f, getuid());
+}
+
+static void test_secret_file_path_must_be_absolute(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	load_fails(f, MINIMAL "client_secret_file = client.secret\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "client_secret_file");
+}
+
+static void test_client_auth_post_with_secret_is_accepted(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->secret_path, SECRET, 0600);
+	char text[1024];
+	config_with_secret(f, "client_auth = post\n", text, sizeof(text));
+	struct oauth2_config config;
+	load_ok(f, text, 0, NULL, &config);
+	assert_int_equal(config.client_auth, CLIENT_AUTH_POST);
+	assert_string_equal(config.client_secret, SECRET);
+	oauth2_config_free(&config);
+}
+
+static void test_client_auth_basic_or_post_without_secret_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	load_fails(f, MINIMAL "client_auth = basic\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "client_secret_file");
+	load_fails(f, MINIMAL "client_auth = post\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "client_secret_file");
+}
+
+static void test_secret_file_with_client_auth_none_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	write_file(f->secret_path, SECRET, 0600);
+	char text[1024], error[512];
+	config_with_secret(f, "client_auth = none\n", text, sizeof(text));
+	load_fails(f, text, 0, NULL, error, sizeof(error));
+	assert_mentions(error, "client_auth");
+	assert_null(strstr(error, SECRET));
+}
+
+static void test_failed_load_leaves_nothing_to_free(void **state)
+{
+	struct fixture *f = *state;
+	/* Failures at each stage: a key, a value, a rule between keys, the secret file. By then the
+	 * strings before have been copied; load_fails checks they were all released. */
+	char error[512], text[1024];
+	load_fails(f, MINIMAL "ca_file = /etc/ssl/ca.pem\nnonsense = 1\n", 0, NULL, error, sizeof(error));
+	load_fails(f, MINIMAL "ca_file = /etc/ssl/ca.pem\nqr = big\n", 0, NULL, error, sizeof(error));
+	load_fails(f, MINIMAL "ca_file = /etc/ssl/ca.pem\ntimeout = 10\nhttp_timeout = 20\n", 0, NULL, error,
+		   sizeof(error));
+	write_file(f->secret_path, SECRET, 0644);
+	config_with_secret(f, "ca_file = /etc/ssl/ca.pem\n", text, sizeof(text));
+	load_fails(f, text, 0, NULL, error, sizeof(error));
+}
+
+static void test_errors_never_contain_the_secret(void **state)
+{
+	struct fixture *f = *state;
+	char error[512], text[1024];
+	/* A secret given where it does not belong, as an argument or a file line. */
+	const char *argv[] = { "client_secret=" SECRET };
+	load_fails(f, MINIMAL, 1, argv, error, sizeof(error));
+	assert_null(strstr(error, SECRET));
+	load_fails(f, MINIMAL "client_secret = " SECRET "\n", 0, NULL, error, sizeof(error));
+	assert_null(strstr(error, SECRET));
+	/* A good secret file and a later mistake. */
+	write_file(f->secret_path, SECRET, 0600);
+	config_with_secret(f, "timeout = forever\n", text, sizeof(text));
+	load_fails(f, text, 0, NULL, error, sizeof(error));
+	assert_null(strstr(error, SECRET));
+	/* A secret file too large to be a secret. */
+	char big[8192];
+	memset(big, 'S', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	write_file(f->secret_path, big, 0600);
+	config_with_secret(f, "", text, sizeof(text));
+	load_fails(f, text, 0, NULL, error, sizeof(error));
+	assert_null(strstr(error, "SSSSSSSS"));
+}
+
+#define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TEST(test_minimal_file_loads),
+		TEST(test_defaults_fill_what_the_file_leaves_out),
+		TEST(test_comments_and_blank_lines_are_ignored),
+		TEST(test_spaces_around_equals_are_trimmed),
+		TEST(test_value_may_contain_equals_signs),
+		TEST(test_unknown_key_in_file_names_file_and_line),
+		TEST(test_line_without_equals_is_refused_with_its_line),
+		TEST(test_duplicate_key_in_file_is_refused),
+		TEST(test_empty_value_in_file_is_refused),
+		TEST(test_line_longer_than_the_maximum_is_refused),
+		TEST(test_line_of_exactly_the_maximum_is_accepted),
+		TEST(test_missing_client_id_is_refused),
+		TEST(test_missing_endpoint_without_issuer_is_refused),
+		TEST(test_endpoint_that_is_not_https_is_refused),
+		TEST(test_timeout_out_of_range_or_not_a_number_is_refused),
+		TEST(test_http_timeout_out_of_range_is_refused),
+		TEST(test_timeout_bounds_are_accepted),
+		TEST(test_http_timeout_not_shorter_than_timeout_is_refused),
+		TEST(test_choices_are_read),
+		TEST(test_bad_choice_is_refused),
+		TEST(test_debug_accepts_usual_boolean_words),
+		TEST(test_require_scope_within_scope_is_accepted),
+		TEST(test_require_scope_not_within_scope_is_refused),
+		TEST(test_scope_with_invalid_characters_is_refused),
+		TEST(test_config_file_writable_by_group_or_others_is_refused),
+		TEST(test_config_file_readable_by_others_is_accepted),
+		TEST(test_config_file_owned_by_another_user_is_refused),
+		TEST(test_config_path_that_is_a_directory_is_refused),
+		TEST(test_arguments_override_the_file),
+		TEST(test_config_argument_names_the_file_to_read),
+		TEST(test_config_argument_must_be_absolute_and_given_once),
+		TEST(test_explicit_config_path_that_is_missing_is_refused),
+		TEST(test_missing_default_file_is_fine_when_arguments_give_everything),
+		TEST(test_missing_default_file_and_no_arguments_is_refused),
+		TEST(test_argument_value_may_hold_spaces),
+		TEST(test_bare_debug_argument_turns_debug_on),
+		TEST(test_unknown_argument_is_refused),
+		TEST(test_bare_unknown_argument_is_refused),
+		TEST(test_empty_argument_value_is_refused),
+		TEST(test_duplicate_argument_is_refused),
+		TEST(test_argument_with_a_control_character_is_refused),
+		TEST(test_bad_argument_value_names_the_argument),
+		TEST(test_secret_file_is_read_and_client_auth_defaults_to_basic),
+		TEST(test_secret_file_readable_by_owner_only_is_accepted),
+		TEST(test_secret_file_trailing_newline_is_stripped),
+		TEST(test_secret_file_with_mode_0640_is_refused),
+		TEST(test_secret_file_with_mode_0604_is_refused),
+		TEST(test_secret_file_with_any_group_or_other_bit_is_refused),
+		TEST(test_secret_file_that_is_a_symlink_is_refused),
+		TEST(test_secret_file_owned_by_another_user_is_refused),
+		TEST(test_secret_file_that_is_a_directory_is_refused),
+		TEST(test_secret_file_that_is_empty_is_refused),
+		TEST(test_secret_file_with_two_lines_is_refused),
+		TEST(test_secret_file_that_is_missing_is_refused),
+		TEST(test_secret_file_path_must_be_absolute),
+		TEST(test_client_auth_post_with_secret_is_accepted),
+		TEST(test_client_auth_basic_or_post_without_secret_is_refused),
+		TEST(test_secret_file_with_client_auth_none_is_refused),
+		TEST(test_failed_load_leaves_nothing_to_free),
+		TEST(test_errors_never_contain_the_secret),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
