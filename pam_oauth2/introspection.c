@@ -22,8 +22,11 @@ int introspection_check(const char *body, size_t len, const char *client_id, int
 		*why = "token is not active";
 		goto fail;
 	}
+	/* Compared with its length: a NUL inside must not cut "ours\0theirs" down to "ours". */
 	if (json_object_object_get_ex(obj, "client_id", &field) &&
-	    (!json_object_is_type(field, json_type_string) || strcmp(json_object_get_string(field), client_id) != 0)) {
+	    (!json_object_is_type(field, json_type_string) ||
+	     (size_t)json_object_get_string_len(field) != strlen(client_id) ||
+	     memcmp(json_object_get_string(field), client_id, strlen(client_id)) != 0)) {
 		*why = "token was issued to another client";
 		goto fail;
 	}

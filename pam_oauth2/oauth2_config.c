@@ -51,7 +51,8 @@ const struct config_key oauth2_config_keys[] = {
 	{ "client_auth", CONFIG_CHOICE, FIELD(client_auth), NULL, false, 0, 0, client_auth_names,
 	  "how the client authenticates: none, basic (HTTP Basic, RFC 6749 section 2.3.1) or post (in the form "
 	  "body); default basic with a secret, else none" },
-	{ "scope", CONFIG_SCOPES, FIELD(scope), "openid", false, 0, 0, NULL, "scopes requested, space separated" },
+	{ "scope", CONFIG_SCOPES, FIELD(scope), "openid", false, 0, 0, NULL,
+	  "scopes requested, space separated; when unset, openid plus every require_scope" },
 	{ "require_scope", CONFIG_SCOPES, FIELD(require_scope), "", false, 0, 0, NULL,
 	  "scopes that must all be granted, space separated; each must also be in scope" },
 	{ "username_claim", CONFIG_STRING, FIELD(username_claim), "preferred_username", false, 0, 0, NULL,
@@ -124,6 +125,13 @@ static const struct config_key *find_key(const char *name, size_t len, size_t *i
 		}
 	}
 	return NULL;
+}
+
+/* What the file or the arguments said for key NAME; NULL when neither did. */
+static const char *raw_text(const struct raw_value *raw, const char *name)
+{
+	size_t index = 0;
+	return find_key(name, strlen(name), &index) != NULL ? raw[index].text : NULL;
 }
 
 static char *trim(char *text)
@@ -328,6 +336,30 @@ static int convert_value(struct oauth2_config *config, const struct config_key *
 }
 
 /* Rules between keys, checked once every key has its value. */
+/* An unset scope asks for openid and whatever require_scope needs: a required scope
+ * that is never requested could never be granted. */
+static int default_scope_covers_required(struct oauth2_config *config, char *error, size_t error_size)
+{
+	struct strbuf scope;
+	strbuf_init(&scope, 0);
+	int rc = strbuf_append_str(&scope, config->scope);
+	const char *cursor = config->require_scope;
+	while (rc == 0 && *cursor != '\0') {
+		size_t skip = strspn(cursor, " "), len = strcspn(cursor + skip, " ");
+		if (len > 0 && !scope_set_contains(scope.data, cursor + skip, len))
+			rc = strbuf_appendf(&scope, " %.*s", (int)len, cursor + skip);
+		cursor += skip + len;
+	}
+	if (rc != 0) {
+		strbuf_wipe_free(&scope);
+		set_error(error, error_size, "out of memory");
+		return -1;
+	}
+	free(config->scope);
+	config->scope = strbuf_release(&scope);
+	return 0;
+}
+
 /* Rules about where the IdP is and how its tokens are trusted. */
 static int check_trust(const struct oauth2_config *config, char *error, size_t error_size)
 {
@@ -471,6 +503,8 @@ int oauth2_config_load(struct oauth2_config *config, int argc, const char **argv
 		if (convert_value(config, key, value, origin, error, error_size) != 0)
 			goto done;
 	}
+	if (raw_text(raw, "scope") == NULL && default_scope_covers_required(config, error, error_size) != 0)
+		goto done;
 	rc = check_combination(config, file_owner, error, error_size);
 done:
 	for (size_t i = 0; i < KEY_COUNT; i++)

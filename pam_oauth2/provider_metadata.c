@@ -63,18 +63,20 @@ char *provider_metadata_openid_url(const char *issuer)
 
 char *provider_metadata_rfc8414_url(const char *issuer)
 {
-	/* RFC 8414 §3.1: https://host/path -> https://host/.well-known/oauth-authorization-server/path */
+	/* RFC 8414 §3.1: https://host/path -> https://host/.well-known/oauth-authorization-server/path,
+	 * any terminating "/" removed. */
 	const char *host = strstr(issuer, "://");
 	host = host != NULL ? host + 3 : issuer;
 	const char *path = strchr(host, '/');
 	size_t origin_len = path != NULL ? (size_t)(path - issuer) : strlen(issuer);
-	if (path != NULL && strcmp(path, "/") == 0)
-		path = NULL;
+	size_t path_len = path != NULL ? strlen(path) : 0;
+	while (path_len > 0 && path[path_len - 1] == '/')
+		path_len--;
 	char *url = NULL;
-	return asprintf(&url, "%.*s/.well-known/oauth-authorization-server%s", (int)origin_len, issuer,
-			path != NULL ? path : "") < 0
-		   ? NULL
-		   : url;
+	if (asprintf(&url, "%.*s/.well-known/oauth-authorization-server%.*s", (int)origin_len, issuer, (int)path_len,
+		     path != NULL ? path : "") < 0)
+		return NULL;
+	return url;
 }
 
 void provider_metadata_clear(struct provider_metadata *metadata)

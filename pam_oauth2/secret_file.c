@@ -15,7 +15,8 @@ int trusted_file_read(const char *path, uid_t owner, mode_t forbidden_mode, size
 		      const char **why)
 {
 	*content = NULL;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (the S_ISREG check refuses it). */
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		*why = errno == ELOOP ? "is a symbolic link" : "cannot be opened";
 		return -1;

@@ -46,7 +46,7 @@ static struct map_line split_line(const char *line, size_t len)
 	out.valid = out.users_len > 0 && i == len && out.users[0] != ',' && out.users[out.users_len - 1] != ',' &&
 		    memmem(out.users, out.users_len, ",,", 2) == NULL;
 	for (size_t j = 0; j < len; j++) {
-		if ((unsigned char)line[j] < 0x20 && line[j] != '\t' && line[j] != '\r')
+		if (((unsigned char)line[j] < 0x20 && line[j] != '\t' && line[j] != '\r') || line[j] == 0x7f)
 			out.valid = false;
 	}
 	return out;

@@ -68,6 +68,12 @@ int main(int argc, char **argv)
 	if (rc == PAM_SUCCESS) {
 		int setcred = pam_setcred(pamh, PAM_ESTABLISH_CRED);
 		printf("RESULT setcred %d %s\n", setcred, pam_strerror(pamh, setcred));
+		char **env = pam_getenvlist(pamh);
+		for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
+			printf("ENV: %s\n", env[i]);
+			free(env[i]);
+		}
+		free(env);
 	}
 	fflush(stdout);
 	pam_end(pamh, rc);

@@ -232,7 +232,9 @@ function providerConfig(signingKeys) {
     cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'groups', 'ssh:login', 'sudo', 'offline_access'],
     claims: {
-      openid: ['sub'],
+      // preferred_username comes with openid (as many IdPs release it with their basic
+      // scope), so a config of just issuer + client_id can name the user.
+      openid: ['sub', 'preferred_username'],
       profile: ['preferred_username', 'name'],
       email: ['email', 'email_verified'],
       groups: ['groups'],

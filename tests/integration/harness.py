@@ -70,6 +70,7 @@ class Login:
         self.prompts = []
         self.result = None  # pam_authenticate's return code
         self.setcred = None
+        self.env = {}       # the PAM environment after success
         self.url = None
         self.user_code = None
         self.log = ""       # captured syslog lines
@@ -116,6 +117,26 @@ class Stack:
         }
         config.update(overrides)
         return {k: v for k, v in config.items() if v is not None}
+
+    def issuer_config(self, **overrides):
+        """A configuration that names only the issuer: everything else is discovered."""
+        config = {
+            "issuer": self.idp.issuer,
+            "client_id": "pam-public",
+            "ca_file": self.idp.ca_file,
+            "timeout": "60",
+            "http_timeout": "5",
+            "debug": "on",
+        }
+        config.update(overrides)
+        return {k: v for k, v in config.items() if v is not None}
+
+    def write_file(self, directory, name, text, mode=0o644):
+        path = os.path.join(directory, name)
+        with open(path, "w") as f:
+            f.write(text)
+        os.chmod(path, mode)
+        return path
 
     def write_secret(self, directory, secret):
         path = os.path.join(directory, "client_secret")
@@ -186,6 +207,10 @@ class Stack:
                     continue
                 elif line.startswith("RESULT setcred "):
                     login.setcred = int(line.split()[2])
+                    continue
+                elif line.startswith("ENV: "):
+                    name, _, value = line[5:].partition("=")
+                    login.env[name] = value
                     continue
                 elif last is not None and last:
                     last[-1] += "\n" + line

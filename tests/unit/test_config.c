@@ -462,11 +462,18 @@ static void test_require_scope_not_within_scope_is_refused(void **state)
 {
 	struct fixture *f = *state;
 	char error[512];
+	/* A scope set explicitly must request every required scope: else it can never be granted. */
 	load_fails(f, MINIMAL "scope = openid ssh\nrequire_scope = ssh:login\n", 0, NULL, error, sizeof(error));
 	assert_mentions(error, "ssh:login");
-	/* Against the default scope (openid) as well. */
-	load_fails(f, MINIMAL "require_scope = sudo\n", 0, NULL, error, sizeof(error));
-	assert_mentions(error, "sudo");
+}
+
+static void test_unset_scope_requests_openid_and_every_required_scope(void **state)
+{
+	struct fixture *f = *state;
+	struct oauth2_config config;
+	load_ok(f, MINIMAL "require_scope = sudo  ssh:login openid\n", 0, NULL, &config);
+	assert_string_equal(config.scope, "openid sudo ssh:login");
+	oauth2_config_free(&config);
 }
 
 static void test_scope_with_invalid_characters_is_refused(void **state)
@@ -942,6 +949,7 @@ int main(void)
 		TEST(test_debug_accepts_usual_boolean_words),
 		TEST(test_require_scope_within_scope_is_accepted),
 		TEST(test_require_scope_not_within_scope_is_refused),
+		TEST(test_unset_scope_requests_openid_and_every_required_scope),
 		TEST(test_scope_with_invalid_characters_is_refused),
 		TEST(test_config_file_writable_by_group_or_others_is_refused),
 		TEST(test_config_file_readable_by_others_is_accepted),
