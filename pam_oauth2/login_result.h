@@ -12,6 +12,7 @@ enum login_result {
 	LOGIN_TOKEN_INVALID,   /* a token failed verification, or sources disagree */
 	LOGIN_IDP_UNAVAILABLE, /* network, TLS, timeout, 5xx, malformed answers */
 	LOGIN_CONFIG_ERROR,    /* our configuration, or the IdP refusing our client */
+	LOGIN_ALREADY_REFUSED, /* a retry after a refusal on the same handle */
 	LOGIN_CONV_ERROR,      /* no conversation, or it failed */
 	LOGIN_SYSTEM_ERROR     /* out of memory and the like */
 };

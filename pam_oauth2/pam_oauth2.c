@@ -20,6 +20,12 @@
 /* Longest PAM user name we start a login for; longer ones cannot be local accounts. */
 #define PAM_USER_MAX 256
 
+/* Set in the PAM environment when a login was refused in a way a retry cannot change (the
+ * person said no, or the policy said no). sshd runs each keyboard-interactive attempt in
+ * a fresh child and carries only the PAM environment back, so this is the one place the
+ * next attempt can see it; setcred removes it before any session. */
+#define REFUSED_MARKER "PAM_OAUTH2_REFUSED"
+
 static const char *pam_item_string(pam_handle_t *pamh, int item)
 {
 	const void *value = NULL;
@@ -77,6 +83,14 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		goto done;
 	}
 	config_loaded = true;
+	/* No endless new codes: after a refusal, a retry on this handle (the ssh client's
+	 * next keyboard-interactive round, sudo's next try) ends at once. PAM_MAXTRIES makes
+	 * sshd stop offering keyboard-interactive on this connection. */
+	if (pam_getenv(pamh, REFUSED_MARKER) != NULL) {
+		snprintf(reason, sizeof(reason), "refused earlier on this connection; not asking again");
+		result = LOGIN_ALREADY_REFUSED;
+		goto done;
+	}
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || user[0] == '\0') {
 		snprintf(reason, sizeof(reason), "no user name");
 		user = NULL;
@@ -104,6 +118,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 	result = login_flow_run(pamh, &config, &context, &identity, reason, sizeof(reason));
 	if (result == LOGIN_APPROVED && config.export_claims)
 		export_identity(pamh, &config, &identity);
+	if (result == LOGIN_DENIED || result == LOGIN_NOT_AUTHORIZED)
+		pam_putenv(pamh, REFUSED_MARKER "=1");
 done:
 	pam_code = login_result_pam_code(result);
 	auth_log_outcome(pamh,
@@ -120,7 +136,11 @@ done:
  * authentication, and may call it in another process than the one that authenticated. */
 PAM_EXTERN int pam_sm_setcred(pam_handle_t *pamh, int flags, int argc, const char **argv)
 {
-	(void)pamh, (void)flags, (void)argc, (void)argv;
+	(void)flags, (void)argc, (void)argv;
+	/* A refusal marker left by an earlier attempt must not reach the session's environment
+	 * (pam_putenv with a bare name removes it). */
+	if (pam_getenv(pamh, REFUSED_MARKER) != NULL)
+		pam_putenv(pamh, REFUSED_MARKER);
 	return PAM_SUCCESS;
 }
 

@@ -1,7 +1,8 @@
 /* Drives one PAM transaction through the real libpam, like pamtester, but reports the
  * exact return code of each step, so tests can tell PAM_AUTH_ERR from
  * PAM_AUTHINFO_UNAVAIL. Usage: pam_drive SERVICE USER [RHOST]
- * PAM_DRIVE_FLAGS=silent passes PAM_SILENT. Messages go to stdout as "INFO: ..." / "ERROR: ..." lines; a prompt is printed as
+ * PAM_DRIVE_FLAGS=silent passes PAM_SILENT; PAM_DRIVE_ATTEMPTS=N retries on the same handle.
+ * Messages go to stdout as "INFO: ..." / "ERROR: ..." lines; a prompt is printed as
  * "PROMPT: text" and answered with one line from stdin. */
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -61,10 +62,18 @@ int main(int argc, char **argv)
 	}
 	if (argc > 3)
 		pam_set_item(pamh, PAM_RHOST, argv[3]);
-	/* PAM_DRIVE_FLAGS=silent passes PAM_SILENT, as sudo does by default. */
+	/* PAM_DRIVE_FLAGS=silent passes PAM_SILENT, as sudo does by default. PAM_DRIVE_ATTEMPTS=N
+	 * retries a failed authentication on the same handle, as sudo and the ssh client do. */
 	const char *flags = getenv("PAM_DRIVE_FLAGS");
-	rc = pam_authenticate(pamh, flags != NULL && strcmp(flags, "silent") == 0 ? PAM_SILENT : 0);
-	printf("RESULT authenticate %d %s\n", rc, pam_strerror(pamh, rc));
+	const char *attempts_text = getenv("PAM_DRIVE_ATTEMPTS");
+	int attempts = attempts_text != NULL ? atoi(attempts_text) : 1;
+	for (int attempt = 1; attempt <= attempts; attempt++) {
+		rc = pam_authenticate(pamh, flags != NULL && strcmp(flags, "silent") == 0 ? PAM_SILENT : 0);
+		printf("RESULT authenticate %d %s\n", rc, pam_strerror(pamh, rc));
+		fflush(stdout);
+		if (rc == PAM_SUCCESS)
+			break;
+	}
 	if (rc == PAM_SUCCESS) {
 		int setcred = pam_setcred(pamh, PAM_ESTABLISH_CRED);
 		printf("RESULT setcred %d %s\n", setcred, pam_strerror(pamh, setcred));

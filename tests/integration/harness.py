@@ -30,6 +30,7 @@ PAM_SERVICE_ERR = 3
 PAM_SYSTEM_ERR = 4
 PAM_AUTH_ERR = 7
 PAM_AUTHINFO_UNAVAIL = 9
+PAM_MAXTRIES = 11
 PAM_CONV_ERR = 19
 
 CODE_LINE = re.compile(r"Open (\S+) and enter the code: (\S+)")
@@ -68,11 +69,13 @@ class Login:
         self.info = []      # PAM_TEXT_INFO messages
         self.errors = []    # PAM_ERROR_MSG messages
         self.prompts = []
-        self.result = None  # pam_authenticate's return code
+        self.result = None  # pam_authenticate's return code (the last attempt's)
+        self.results = []   # every attempt's, in order
         self.setcred = None
         self.env = {}       # the PAM environment after success
         self.url = None
         self.user_code = None
+        self.codes_shown = 0
         self.log = ""       # captured syslog lines
         self.elapsed = None
 
@@ -145,8 +148,9 @@ class Stack:
             f.write(secret + "\n")
         return path
 
-    def service(self, name, config, args=()):
-        """Writes NAME's config file and service file; returns the service name."""
+    def service(self, name, config, args=(), control="required", after=()):
+        """Writes NAME's config file and service file (our module with CONTROL, then the
+        lines AFTER); returns the service name."""
         directory = self.new_dir(name)
         conf = os.path.join(directory, "pam_oauth2.conf")
         with open(conf, "w") as f:
@@ -157,11 +161,13 @@ class Stack:
         service = f"test-{os.path.basename(directory)}"
         arguments = " ".join([f"config={conf}"] + [f"[{a}]" if " " in a else a for a in args])
         with open(os.path.join(self.service_dir, service), "w") as f:
-            f.write(f"auth required {MODULE} {arguments}\n")
+            f.write(f"auth {control} {MODULE} {arguments}\n")
+            for line in after:
+                f.write(line + "\n")
         return service
 
     def login(self, service, user, on_prompt=None, on_code=None, rhost=None, silent=False, close_stdin=False,
-              timeout=120):
+              timeout=120, attempts=1):
         """Runs pam_authenticate for USER through SERVICE. ON_CODE(login) runs once the
         code is shown; ON_PROMPT(login) before Enter is pressed."""
         login = Login()
@@ -174,6 +180,7 @@ class Stack:
             "PAM_WRAPPER_SERVICE_DIR": self.service_dir,
             "SYSLOG_CAPTURE_FILE": capture,
             "PAM_DRIVE_FLAGS": "silent" if silent else "",
+            "PAM_DRIVE_ATTEMPTS": str(attempts),
         })
         argv = [PAM_DRIVE, service, user] + ([rhost] if rhost else [])
         started = time.monotonic()
@@ -204,6 +211,7 @@ class Stack:
                     continue
                 elif line.startswith("RESULT authenticate "):
                     login.result = int(line.split()[2])
+                    login.results.append(login.result)
                     continue
                 elif line.startswith("RESULT setcred "):
                     login.setcred = int(line.split()[2])
@@ -215,8 +223,10 @@ class Stack:
                 elif last is not None and last:
                     last[-1] += "\n" + line
                 match = CODE_LINE.search(line)
-                if match and login.user_code is None:
+                if match:
+                    # A retry shows a new code: the latest is the one to act on.
                     login.url, login.user_code = match.group(1), match.group(2)
+                    login.codes_shown += 1
                     if on_code:
                         on_code(login)
             proc.wait()

@@ -7,8 +7,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import (PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_SERVICE_ERR,  # noqa: E402
-                     PAM_SUCCESS, Check, closed_port, last, main, serial, silent_listener)
+from harness import (PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_MAXTRIES,  # noqa: E402
+                     PAM_SERVICE_ERR, PAM_SUCCESS, Check, closed_port, last, main, serial, silent_listener)
 
 BASIC_SECRET = "s3cr3t:with/special+chars&=%"
 POST_SECRET = "post-secret-123"
@@ -182,6 +182,47 @@ def test_failed_conversation_is_conv_err(stack):
     service = stack.service("conv-fail", stack.base_config())
     login = stack.login(service, "alice", close_stdin=True)
     Check.equal(login.result, PAM_CONV_ERR, "pam_authenticate")
+
+
+def test_retry_after_a_denial_asks_no_new_code(stack):
+    # The ssh client and sudo retry on the same PAM handle: after an explicit "no" the
+    # retries end at once with PAM_MAXTRIES (sshd then stops keyboard-interactive).
+    service = stack.service("retry-denied", stack.base_config())
+    login = stack.login(service, "alice", attempts=3, on_prompt=stack.approver("alice", decision="deny"))
+    Check.equal(login.results, [PAM_AUTH_ERR, PAM_MAXTRIES, PAM_MAXTRIES], "results of three attempts")
+    Check.equal(login.codes_shown, 1, "codes shown")
+    Check.contains("\n".join(login.errors), "not asking again", "message to the user")
+    Check.equal(login.setcred, None, "no setcred after failure")
+
+
+def test_retry_after_expiry_gets_a_new_code(stack):
+    # An unapproved, expired code is no refusal: the next attempt starts a new flow.
+    service = stack.service("retry-expired", stack.base_config(client_id="pam-short"))
+    attempts = []
+
+    def first_expires_then_approve(login):
+        attempts.append(login.user_code)
+        if len(attempts) == 1:
+            time.sleep(5.5)
+        else:
+            stack.idp.approve(login.user_code, "alice", "alice-pw")
+
+    login = stack.login(service, "alice", attempts=2, on_prompt=first_expires_then_approve)
+    Check.equal(login.results, [PAM_AUTH_ERR, PAM_SUCCESS], "results of two attempts")
+    Check.equal(len(set(attempts)), 2, "distinct codes")
+    Check.absent("\n".join(f"{k}={v}" for k, v in login.env.items()), "PAM_OAUTH2_REFUSED", "session environment")
+
+
+def test_refusal_marker_never_reaches_the_session(stack):
+    # Our module refuses (marker set), a later module lets the transaction succeed: setcred
+    # must remove the marker before the session sees the PAM environment.
+    service = stack.service("marker-cleared", stack.base_config(), control="[success=done default=ignore]",
+                            after=["auth required pam_permit.so"])
+    login = stack.login(service, "alice", on_prompt=stack.approver("alice", decision="deny"))
+    Check.equal(login.result, PAM_SUCCESS, "transaction (pam_permit after our refusal)")
+    Check.contains(login.log, "result=denied", "our module refused")
+    Check.equal(login.setcred, PAM_SUCCESS, "setcred")
+    Check.equal([k for k in login.env if k.startswith("PAM_OAUTH2")], [], "markers in the environment")
 
 
 @serial
