@@ -113,7 +113,15 @@ enum identity_verdict identity_decide(struct json_object *claims, const struct i
 		verdict = IDENTITY_GROUP_MISSING;
 		goto done;
 	}
+	/* Which rule let this identity in, for the log and the check tool. */
 	snprintf(detail, detail_size, "%s='%s'", rules->username_claim, shown ? shown : "?");
+	if (rules->username_map != NULL || rules->username_suffix != NULL ||
+	    (rules->require_group != NULL && rules->require_group[0] != '\0'))
+		snprintf(detail + strlen(detail), detail_size - strlen(detail), " (%s%s%s)",
+			 rules->username_suffix != NULL ? "suffix stripped, " : "",
+			 rules->username_map != NULL ? "listed in the username map" : "equals the user",
+			 rules->require_group != NULL && rules->require_group[0] != '\0' ? ", in a required group"
+											 : "");
 done:
 	free(identity);
 	free(shown);

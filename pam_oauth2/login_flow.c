@@ -249,32 +249,49 @@ static enum login_result poll_for_token(struct login *login, const struct device
 	return result;
 }
 
+/* Sets up what every use of the flow needs: the HTTP client (one connection for the
+ * whole login) and the client's Basic credentials. */
+static enum login_result login_begin(struct login *login, pam_handle_t *pamh, const struct oauth2_config *config,
+				     const struct login_context *context, struct login_identity *identity, char *reason,
+				     size_t reason_size)
+{
+	memset(login, 0, sizeof(*login));
+	login->pamh = pamh;
+	login->config = config;
+	login->context = context;
+	login->deadline_ms = login_now_ms() + (int64_t)config->timeout * 1000;
+	login->reason = reason;
+	login->reason_size = reason_size;
+	login->identity = identity;
+	snprintf(reason, reason_size, "-");
+	login->http = http_client_new(config->ca_file);
+	if (config->client_auth == CLIENT_AUTH_BASIC)
+		login->client_authorization = basic_auth_header_value(config->client_id, config->client_secret);
+	if (login->http == NULL || (config->client_auth == CLIENT_AUTH_BASIC && login->client_authorization == NULL))
+		return login_fail(login, LOGIN_SYSTEM_ERROR, "out of memory");
+	return LOGIN_APPROVED;
+}
+
+static void login_end(struct login *login)
+{
+	login_trust_clear(login);
+	secret_free(login->client_authorization);
+	http_client_free(login->http);
+	login->client_authorization = NULL;
+	login->http = NULL;
+}
+
 enum login_result login_flow_run(pam_handle_t *pamh, const struct oauth2_config *config,
 				 const struct login_context *context, struct login_identity *identity, char *reason,
 				 size_t reason_size)
 {
-	struct login login = {
-		.pamh = pamh,
-		.config = config,
-		.context = context,
-		.deadline_ms = login_now_ms() + (int64_t)config->timeout * 1000,
-		.reason = reason,
-		.reason_size = reason_size,
-		.identity = identity,
-	};
+	struct login login;
 	struct device_authorization auth = { 0 };
 	struct token_grant grant = { 0 };
-	enum login_result result;
-	snprintf(reason, reason_size, "-");
 	memset(identity, 0, sizeof(*identity));
-
-	login.http = http_client_new(config->ca_file);
-	if (config->client_auth == CLIENT_AUTH_BASIC)
-		login.client_authorization = basic_auth_header_value(config->client_id, config->client_secret);
-	if (login.http == NULL || (config->client_auth == CLIENT_AUTH_BASIC && login.client_authorization == NULL)) {
-		result = login_fail(&login, LOGIN_SYSTEM_ERROR, "out of memory");
+	enum login_result result = login_begin(&login, pamh, config, context, identity, reason, reason_size);
+	if (result != LOGIN_APPROVED)
 		goto done;
-	}
 	result = login_resolve_endpoints(&login);
 	if (result != LOGIN_APPROVED)
 		goto done;
@@ -292,8 +309,74 @@ enum login_result login_flow_run(pam_handle_t *pamh, const struct oauth2_config 
 done:
 	token_grant_clear(&grant);
 	device_authorization_clear(&auth);
-	login_trust_clear(&login);
-	secret_free(login.client_authorization);
-	http_client_free(login.http);
+	login_end(&login);
+	return result;
+}
+
+enum login_result login_flow_check(pam_handle_t *pamh, const struct oauth2_config *config, login_check_report report,
+				   void *data)
+{
+	struct login login;
+	struct login_identity identity;
+	struct login_context context = { 0 };
+	char reason[512], detail[600];
+	struct device_authorization auth = { 0 };
+	enum login_result result = login_begin(&login, pamh, config, &context, &identity, reason, sizeof(reason));
+	if (result == LOGIN_APPROVED)
+		result = login_resolve_endpoints(&login);
+	report(data, result == LOGIN_APPROVED, config->issuer != NULL ? "discovery" : "endpoints",
+	       result == LOGIN_APPROVED ? (config->issuer != NULL ? config->issuer : "from the configuration")
+					: reason);
+	if (result != LOGIN_APPROVED)
+		goto done;
+	const struct {
+		const char *name;
+		const char *url;
+	} endpoints[] = {
+		{ "device_authorization_endpoint", login.device_authorization_endpoint },
+		{ "token_endpoint", login.token_endpoint },
+		{ "userinfo_endpoint", login.userinfo_endpoint },
+		{ "introspection_endpoint", login.introspection_endpoint },
+		{ "jwks_uri", login.jwks_uri },
+	};
+	/* A TLS handshake with each endpoint: any HTTP answer proves name, certificate and route. */
+	for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++) {
+		if (endpoints[i].url == NULL)
+			continue;
+		struct http_response response;
+		enum login_result reached = login_fetch(&login, endpoints[i].name, endpoints[i].url, &response);
+		if (reached == LOGIN_APPROVED)
+			snprintf(detail, sizeof(detail), "%s: TLS ok, HTTP %ld", endpoints[i].url,
+				 response.status_code);
+		else
+			snprintf(detail, sizeof(detail), "%s", reason);
+		http_response_clear(&response);
+		report(data, reached == LOGIN_APPROVED, endpoints[i].name, detail);
+		if (reached != LOGIN_APPROVED)
+			result = reached;
+	}
+	if (login.jwks_uri != NULL) {
+		enum login_result keys = login_load_keys(&login);
+		if (keys == LOGIN_APPROVED)
+			snprintf(detail, sizeof(detail), "%zu signing keys usable", login.keys.count);
+		else
+			snprintf(detail, sizeof(detail), "%s", reason);
+		report(data, keys == LOGIN_APPROVED && login.keys.count > 0, "jwks", detail);
+		if (keys != LOGIN_APPROVED)
+			result = keys;
+	}
+	/* A real device authorization request proves the client id, its authentication and
+	 * the scopes; the code it returns is simply left to expire. */
+	enum login_result device = request_device_code(&login, &auth);
+	if (device == LOGIN_APPROVED)
+		snprintf(detail, sizeof(detail),
+			 "client %s accepted with scope '%s' (code expires in %ld s, interval %ld s)",
+			 config->client_id, config->scope, auth.expires_in, auth.interval);
+	report(data, device == LOGIN_APPROVED, "device authorization", device == LOGIN_APPROVED ? detail : reason);
+	if (device != LOGIN_APPROVED)
+		result = device;
+done:
+	device_authorization_clear(&auth);
+	login_end(&login);
 	return result;
 }

@@ -8,6 +8,7 @@
 #include "oauth2_config.h"
 
 #include <security/pam_modules.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define LOGIN_IDENTITY_MAX 257
@@ -23,5 +24,14 @@ struct login_identity {
 enum login_result login_flow_run(pam_handle_t *pamh, const struct oauth2_config *config,
 				 const struct login_context *context, struct login_identity *identity, char *reason,
 				 size_t reason_size);
+
+/* Called by login_flow_check for each step: OK or not, the step's name, a safe detail. */
+typedef void (*login_check_report)(void *data, bool ok, const char *step, const char *detail);
+
+/* Checks that a login could work without one: discovery, TLS to every endpoint, the
+ * signing keys, and a real device authorization request (client id, authentication
+ * and scopes accepted). Returns LOGIN_APPROVED when every step passed. */
+enum login_result login_flow_check(pam_handle_t *pamh, const struct oauth2_config *config, login_check_report report,
+				   void *data);
 
 #endif

@@ -25,7 +25,7 @@
 /* ---- discovery ---- */
 
 /* GETs URL without credentials. Returns LOGIN_APPROVED with RESPONSE filled (any status). */
-static enum login_result fetch(struct login *login, const char *what, const char *url, struct http_response *response)
+enum login_result login_fetch(struct login *login, const char *what, const char *url, struct http_response *response)
 {
 	char error[256];
 	enum http_status status = http_get_with_bearer(login->http, url, NULL, login_request_timeout_ms(login),
@@ -47,7 +47,7 @@ static enum login_result discover(struct login *login)
 	for (size_t i = 0; i < 2; i++) {
 		struct http_response response;
 		login_debug(login, "discovery: %s", urls[i]);
-		result = fetch(login, "discovery", urls[i], &response);
+		result = login_fetch(login, "discovery", urls[i], &response);
 		if (result != LOGIN_APPROVED)
 			goto done;
 		/* Only a missing document sends us to RFC 8414's location. */
@@ -99,7 +99,7 @@ enum login_result login_resolve_endpoints(struct login *login)
 
 /* ---- signed tokens ---- */
 
-static enum login_result load_keys(struct login *login)
+enum login_result login_load_keys(struct login *login)
 {
 	if (login->jwks_uri == NULL)
 		return login_fail(login, LOGIN_CONFIG_ERROR, "a token must be verified but no jwks_uri is known");
@@ -107,7 +107,7 @@ static enum login_result load_keys(struct login *login)
 	login->keys_loaded = false;
 	struct http_response response;
 	login_debug(login, "fetching keys from %s", login->jwks_uri);
-	enum login_result result = fetch(login, "jwks", login->jwks_uri, &response);
+	enum login_result result = login_fetch(login, "jwks", login->jwks_uri, &response);
 	if (result != LOGIN_APPROVED)
 		return result;
 	const char *why = NULL;
@@ -132,14 +132,14 @@ static enum login_result verify_jwt(struct login *login, const char *what, const
 	const char *why = NULL;
 	if (jws_parse(token, &jws, &why) != 0)
 		return login_fail(login, LOGIN_TOKEN_INVALID, "%s refused: %s", what, why);
-	enum login_result result = login->keys_loaded ? LOGIN_APPROVED : load_keys(login);
+	enum login_result result = login->keys_loaded ? LOGIN_APPROVED : login_load_keys(login);
 	enum jws_verdict verdict = JWS_INVALID;
 	if (result == LOGIN_APPROVED)
 		verdict = jws_verify(&jws, &login->keys, login->config->allowed_algs, &why);
 	if (result == LOGIN_APPROVED && verdict == JWS_UNKNOWN_KID && !login->keys_refetched) {
 		login->keys_refetched = true;
 		login_debug(login, "%s: unknown kid, fetching the keys again", what);
-		result = load_keys(login);
+		result = login_load_keys(login);
 		if (result == LOGIN_APPROVED)
 			verdict = jws_verify(&jws, &login->keys, login->config->allowed_algs, &why);
 	}
@@ -405,6 +405,10 @@ enum login_result login_evaluate_grant(struct login *login, const struct token_g
 	enum login_result result = establish_scopes(login, grant, scope_source, &evidence);
 	if (result != LOGIN_APPROVED)
 		goto done;
+	char *shown_scope = sanitize_for_terminal(evidence.scope, strlen(evidence.scope), 256);
+	login_debug(login, "granted scopes (scope_source=%s): '%s'", scope_source_name(scope_source),
+		    shown_scope != NULL ? shown_scope : "?");
+	free(shown_scope);
 	char missing[128];
 	if (!scope_set_contains_all(evidence.scope, config->require_scope, missing, sizeof(missing))) {
 		result = login_fail(login, LOGIN_NOT_AUTHORIZED, "required scope '%s' not granted (scope_source=%s)",
@@ -453,6 +457,7 @@ enum login_result login_evaluate_grant(struct login *login, const struct token_g
 				    identity_source_name(order[used]));
 		goto done;
 	}
+	login_debug(login, "identity (identity_source=%s): %s", identity_source_name(order[used]), detail);
 	keep_identity(login, claims);
 	snprintf(login->reason, login->reason_size, "%s scope_source=%s identity_source=%s", detail,
 		 scope_source_name(scope_source), identity_source_name(order[used]));

@@ -202,7 +202,7 @@ def test_username_suffix_is_required_and_stripped(stack):
     login = login_as(stack, "suffix-alice", config)
     Check.equal(login.result, PAM_SUCCESS, "alice@example.com as alice")
     # The ID token has no email claim: auto falls back to userinfo (whose sub must agree).
-    Check.contains(login.log, "email='alice@example.com' scope_source=response identity_source=userinfo", "log line")
+    Check.contains(login.log, "email='alice@example.com' (suffix stripped, equals the user) scope_source=response identity_source=userinfo", "log line")
     config = stack.issuer_config(scope="openid email", username_claim="email", username_suffix="@other.org")
     login = login_as(stack, "suffix-other", config)
     Check.equal(login.result, PAM_AUTH_ERR, "alice@example.com with suffix @other.org")

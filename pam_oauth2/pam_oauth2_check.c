@@ -1,0 +1,209 @@
+/* pam_oauth2-check: tells an admin, before the module guards sshd or sudo, whether a
+ * configuration can work (--config) and what a login would do, step by step (--login).
+ * Built from the module's own sources: the same loader, the same flow, the same display. */
+#include "config.h"
+
+#include "login_flow.h"
+#include "login_result.h"
+#include "oauth2_config.h"
+
+#include <getopt.h>
+#include <security/pam_appl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <unistd.h>
+
+enum { EXIT_WORKS = 0, EXIT_FAILS = 1, EXIT_USAGE = 2 };
+
+#define MAX_ARGS 64
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: pam_oauth2-check --config FILE [--arg KEY=VALUE]... [--service NAME]\n"
+		"       pam_oauth2-check --login USER [--config FILE] [--arg KEY=VALUE]... [--service NAME]\n"
+		"       pam_oauth2-check --list-keys\n"
+		"\n"
+		"Loads the configuration exactly as pam_oauth2.so does (FILE, default %s, then\n"
+		"each --arg as a module argument would override it) and then:\n"
+		"  --config FILE   checks it: every problem with its line, file ownership and modes,\n"
+		"                  discovery, TLS to every endpoint, the signing keys, and a real device\n"
+		"                  authorization request (client id, authentication and scopes accepted)\n"
+		"  --login USER    runs a whole login for USER in this terminal, as the module would,\n"
+		"                  printing every decision (endpoints, scope and identity sources, granted\n"
+		"                  scopes, the identity and the rule that matched or refused)\n"
+		"  --service NAME  the PAM service name to show (default pam_oauth2-check)\n"
+		"  --list-keys     prints every configuration key: name, type, default, help\n"
+		"Exit status: 0 when a login can work (or worked), 1 when not, 2 for usage or\n"
+		"configuration errors. Nothing secret is printed.\n",
+		OAUTH2_CONFIG_DEFAULT_PATH);
+}
+
+static void list_keys(void)
+{
+	static const char *const type_names[] = {
+		[CONFIG_URL] = "url",   [CONFIG_STRING] = "string",   [CONFIG_SCOPES] = "scopes",
+		[CONFIG_PATH] = "path", [CONFIG_SECONDS] = "seconds", [CONFIG_CHOICE] = "choice",
+		[CONFIG_BOOL] = "bool",
+	};
+	for (const struct config_key *key = oauth2_config_keys; key->name != NULL; key++) {
+		char type[128];
+		snprintf(type, sizeof(type), "%s", type_names[key->type]);
+		if (key->type == CONFIG_CHOICE) {
+			for (size_t i = 0; key->choices[i] != NULL; i++)
+				snprintf(type + strlen(type), sizeof(type) - strlen(type), "%c%s", i ? '|' : '(',
+					 key->choices[i]);
+			snprintf(type + strlen(type), sizeof(type) - strlen(type), ")");
+		}
+		const char *fallback =
+		    key->default_value != NULL && key->default_value[0] != '\0' ? key->default_value : "-";
+		printf("%s\t%s\t%s\t%s\n", key->name, type, fallback, key->help);
+	}
+}
+
+/* The terminal conversation: info to stdout, errors to stderr, prompts read from stdin. */
+static int terminal_conversation(int count, const struct pam_message **messages, struct pam_response **responses,
+				 void *data)
+{
+	(void)data;
+	struct pam_response *answers = calloc((size_t)count, sizeof(*answers));
+	if (answers == NULL)
+		return PAM_BUF_ERR;
+	for (int i = 0; i < count; i++) {
+		const struct pam_message *message = messages[i];
+		if (message->msg_style == PAM_TEXT_INFO) {
+			printf("%s\n", message->msg);
+		} else if (message->msg_style == PAM_ERROR_MSG) {
+			fprintf(stderr, "%s\n", message->msg);
+		} else {
+			char line[512];
+			printf("%s", message->msg);
+			fflush(stdout);
+			if (fgets(line, sizeof(line), stdin) == NULL) {
+				for (int j = 0; j < i; j++)
+					free(answers[j].resp);
+				free(answers);
+				return PAM_CONV_ERR;
+			}
+			line[strcspn(line, "\n")] = '\0';
+			answers[i].resp = strdup(line);
+		}
+	}
+	fflush(stdout);
+	*responses = answers;
+	return PAM_SUCCESS;
+}
+
+static void print_step(void *data, bool ok, const char *step, const char *detail)
+{
+	(void)data;
+	printf("%-4s %-30s %s\n", ok ? "ok" : "FAIL", step, detail);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "login", required_argument, NULL, 'l' },
+		{ "arg", required_argument, NULL, 'a' },
+		{ "service", required_argument, NULL, 's' },
+		{ "list-keys", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *module_args[MAX_ARGS + 1];
+	int module_argc = 0;
+	char *config_arg = NULL;
+	const char *user = NULL, *service = "pam_oauth2-check";
+	bool check_config = false;
+	int option;
+	while ((option = getopt_long(argc, argv, "c:l:a:s:kh", options, NULL)) != -1) {
+		switch (option) {
+		case 'c':
+			free(config_arg);
+			if (asprintf(&config_arg, "config=%s", optarg) < 0)
+				return EXIT_USAGE;
+			check_config = true;
+			break;
+		case 'l':
+			user = optarg;
+			break;
+		case 'a':
+			if (module_argc == MAX_ARGS - 1) {
+				fprintf(stderr, "pam_oauth2-check: too many --arg\n");
+				return EXIT_USAGE;
+			}
+			module_args[module_argc++] = optarg;
+			break;
+		case 's':
+			service = optarg;
+			break;
+		case 'k':
+			list_keys();
+			return EXIT_WORKS;
+		case 'h':
+			usage(stdout);
+			return EXIT_WORKS;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind != argc || (!check_config && user == NULL)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (config_arg != NULL)
+		module_args[module_argc++] = config_arg;
+	module_args[module_argc] = NULL;
+
+	struct oauth2_config config;
+	char error[512];
+	printf("configuration: %s\n", config_arg != NULL ? config_arg + 7 : OAUTH2_CONFIG_DEFAULT_PATH);
+	if (oauth2_config_load(&config, module_argc, module_args, OAUTH2_CONFIG_DEFAULT_PATH, 0, error,
+			       sizeof(error)) != 0) {
+		printf("FAIL %-30s %s\n", "configuration", error);
+		free(config_arg);
+		return EXIT_USAGE;
+	}
+	printf("ok   %-30s client %s, scope '%s', require_scope '%s'\n", "configuration", config.client_id,
+	       config.scope, config.require_scope);
+
+	/* The module's log lines go to stderr as well as to syslog; --login shows every step. */
+	openlog("pam_oauth2-check", LOG_PERROR | LOG_PID, LOG_AUTHPRIV);
+	if (user != NULL)
+		config.debug = true;
+	struct pam_conv conversation = { terminal_conversation, NULL };
+	pam_handle_t *pamh = NULL;
+	int exit_code = EXIT_FAILS;
+	if (pam_start(service, user != NULL ? user : "nobody", &conversation, &pamh) != PAM_SUCCESS) {
+		fprintf(stderr, "pam_oauth2-check: pam_start failed\n");
+		goto done;
+	}
+	enum login_result result;
+	if (user == NULL) {
+		result = login_flow_check(pamh, &config, print_step, NULL);
+		printf("%s\n", result == LOGIN_APPROVED ? "A login can work with this configuration."
+							: "A login cannot work with this configuration.");
+	} else {
+		char host[256] = "";
+		gethostname(host, sizeof(host) - 1);
+		struct login_context context = { .user = user, .host = host, .service = service };
+		struct login_identity identity;
+		char reason[512];
+		result = login_flow_run(pamh, &config, &context, &identity, reason, sizeof(reason));
+		printf("result: %s (%s): %s\n", login_result_name(result),
+		       pam_strerror(pamh, login_result_pam_code(result)), reason);
+	}
+	exit_code = result == LOGIN_APPROVED ? EXIT_WORKS : EXIT_FAILS;
+	pam_end(pamh, PAM_SUCCESS);
+done:
+	oauth2_config_free(&config);
+	free(config_arg);
+	closelog();
+	return exit_code;
+}

@@ -1,0 +1,128 @@
+"""pam_oauth2-check against the real test IdP: --config says whether a login can work,
+--login runs one as the module would, and neither prints a secret. TAP output."""
+
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import BUILD, Check, main  # noqa: E402
+
+TOOL = os.path.join(BUILD, "pam_oauth2-check")
+SECRET = "s3cr3t:with/special+chars&=%"
+
+
+def write_config(stack, name, text, secret=SECRET, secret_mode=0o600):
+    directory = stack.new_dir(name)
+    path = stack.write_secret(directory, secret)
+    os.chmod(path, secret_mode)
+    body = text.format(issuer=stack.idp.issuer, ca=stack.idp.ca_file, secret=path)
+    return stack.write_file(directory, "pam_oauth2.conf", body)
+
+
+GOOD = "issuer = {issuer}\nclient_id = pam-basic\nclient_secret_file = {secret}\nca_file = {ca}\nrequire_scope = ssh:login\n"
+
+
+def run(*args, stdin=None):
+    return subprocess.run([TOOL, *args], capture_output=True, text=True, input=stdin, timeout=60)
+
+
+def test_config_that_can_work_exits_zero(stack):
+    result = run("--config", write_config(stack, "check-good", GOOD))
+    Check.equal(result.returncode, 0, f"exit status; output:\n{result.stdout}{result.stderr}")
+    for step in ("discovery", "token_endpoint", "jwks", "device authorization"):
+        if not re.search(rf"^ok\s+{re.escape(step)}\s", result.stdout, re.M):
+            raise AssertionError(f"step {step!r} not reported ok:\n{result.stdout}")
+    Check.absent(result.stdout + result.stderr, SECRET, "client secret")
+
+
+def test_wrong_secret_fails_at_the_device_authorization(stack):
+    result = run("--config", write_config(stack, "check-wrong-secret", GOOD, secret="wrong"))
+    Check.equal(result.returncode, 1, "exit status")
+    if not re.search(r"^FAIL\s+device authorization\s.*invalid_client", result.stdout, re.M):
+        raise AssertionError(f"no failed device authorization step:\n{result.stdout}")
+    Check.contains(result.stdout, "A login cannot work", "verdict")
+
+
+def test_config_problem_is_named_with_its_line(stack):
+    path = write_config(stack, "check-bad-key", GOOD + "colour = blue\n")
+    result = run("--config", path)
+    Check.equal(result.returncode, 2, "exit status")
+    Check.contains(result.stdout, f"{path}:6: unknown key 'colour'", "problem and line")
+
+
+def test_secret_file_readable_by_others_is_refused(stack):
+    result = run("--config", write_config(stack, "check-secret-mode", GOOD, secret_mode=0o644))
+    Check.equal(result.returncode, 2, "exit status")
+    Check.contains(result.stdout, "is accessible by group or others", "problem")
+
+
+def test_unreachable_idp_fails(stack):
+    path = write_config(stack, "check-down", GOOD.replace("{issuer}", "https://127.0.0.1:1"))
+    result = run("--config", path)
+    Check.equal(result.returncode, 1, "exit status")
+    Check.contains(result.stdout, "FAIL discovery", "failed step")
+
+
+def login(stack, name, decision):
+    """Runs --login alice, approving with DECISION when the prompt comes."""
+    proc = subprocess.Popen([TOOL, "--login", "alice", "--config", write_config(stack, name, GOOD), "--service",
+                             "sshd"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    out = ""
+    while True:
+        char = proc.stdout.read(1)
+        if not char:
+            break
+        out += char
+        if out.endswith("Press Enter after approving: "):
+            code = re.search(r"enter the code: (\S+)", out).group(1)
+            stack.idp.approve(code, "alice", "alice-pw", decision)
+            proc.stdin.write("\n")
+            proc.stdin.flush()
+    return proc.wait(), out
+
+
+def test_login_runs_the_module_flow_and_prints_every_decision(stack):
+    status, out = login(stack, "check-login", "allow")
+    Check.equal(status, 0, f"exit status; output:\n{out}")
+    for needle in ("Approve sign-in as alice on", "(sshd)", "Or scan:", "device authorization request to",
+                   "granted scopes (scope_source=introspection): 'openid ssh:login'",
+                   "identity (identity_source=id_token): preferred_username='alice'", "result: approved"):
+        Check.contains(out, needle, "login trace")
+    Check.absent(out, SECRET, "client secret")
+    if re.search(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.", out):
+        raise AssertionError(f"a JWT appears in the output:\n{out}")
+
+
+def test_login_denied_exits_one(stack):
+    status, out = login(stack, "check-login-deny", "deny")
+    Check.equal(status, 1, "exit status")
+    Check.contains(out, "result: denied", "verdict")
+
+
+def test_list_keys_names_every_key_with_type_and_default(stack):
+    result = run("--list-keys")
+    Check.equal(result.returncode, 0, "exit status")
+    rows = [line.split("\t") for line in result.stdout.splitlines()]
+    names = [row[0] for row in rows]
+    source = open(os.path.join(os.environ.get("top_srcdir", "."), "pam_oauth2", "oauth2_config.c")).read()
+    expected = re.findall(r'^\s*\{ *"([a-z_]+)", CONFIG_', source, re.M)
+    Check.equal(names, expected, "keys listed")
+    Check.equal({len(row) for row in rows}, {4}, "columns per row")
+    Check.equal(dict((r[0], r[2]) for r in rows)["timeout"], "300", "timeout's default")
+    Check.equal(dict((r[0], r[1]) for r in rows)["qr"], "choice(off|utf8|ascii)", "qr's type")
+
+
+def test_usage_errors_exit_two(stack):
+    Check.equal(run().returncode, 2, "no arguments")
+    Check.equal(run("--bogus").returncode, 2, "unknown option")
+    Check.equal(run("--help").returncode, 0, "--help")
+
+
+CASES = [value for name, value in list(globals().items()) if name.startswith("test_")]
+
+if __name__ == "__main__":
+    sys.exit(main(CASES))
