@@ -4,11 +4,14 @@
 
 #include "sanitize.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 struct http_client {
 	CURL *curl;
@@ -54,6 +57,39 @@ static size_t collect_body(char *data, size_t size, size_t count, void *userdata
 	return strbuf_append(body, data, len) == 0 ? len : 0;
 }
 
+/* Keeps the response headers that decide caching; everything else is ignored. */
+static size_t collect_header(char *data, size_t size, size_t count, void *userdata)
+{
+	struct http_response *response = userdata;
+	size_t len = size * count;
+	static const char cache_control[] = "cache-control:", expires[] = "expires:";
+	char value[128];
+	const char *start = NULL;
+	if (len > sizeof(cache_control) - 1 && strncasecmp(data, cache_control, sizeof(cache_control) - 1) == 0)
+		start = data + sizeof(cache_control) - 1;
+	else if (len > sizeof(expires) - 1 && strncasecmp(data, expires, sizeof(expires) - 1) == 0)
+		start = data + sizeof(expires) - 1;
+	if (start == NULL)
+		return len;
+	size_t value_len = len - (size_t)(start - data);
+	while (value_len > 0 && (*start == ' ' || *start == '\t'))
+		start++, value_len--;
+	while (value_len > 0 &&
+	       (start[value_len - 1] == '\r' || start[value_len - 1] == '\n' || start[value_len - 1] == ' '))
+		value_len--;
+	if (value_len >= sizeof(value))
+		value_len = sizeof(value) - 1;
+	memcpy(value, start, value_len);
+	value[value_len] = '\0';
+	if (tolower((unsigned char)data[0]) == 'c') {
+		snprintf(response->cache_control, sizeof(response->cache_control), "%s", value);
+	} else {
+		time_t when = curl_getdate(value, NULL);
+		response->expires_at = when > 0 ? (int64_t)when : 0;
+	}
+	return len;
+}
+
 /* Frees a header list after wiping it: it may carry the client secret or a token. */
 static void wipe_headers(struct curl_slist *headers)
 {
@@ -95,6 +131,8 @@ static enum http_status perform(struct http_client *client, const char *url, str
 	CURL *curl = client->curl;
 	char curl_error[CURL_ERROR_SIZE] = "";
 	response->status_code = 0;
+	response->cache_control[0] = '\0';
+	response->expires_at = 0;
 
 	/* Each request sets every option it relies on; the handle is reused for its connection. */
 	curl_easy_reset(curl);
@@ -116,6 +154,8 @@ static enum http_status perform(struct http_client *client, const char *url, str
 		  curl_easy_setopt(curl, CURLOPT_USERAGENT, PACKAGE_NAME "/" PACKAGE_VERSION) == CURLE_OK &&
 		  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, collect_body) == CURLE_OK &&
 		  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response->body) == CURLE_OK &&
+		  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, collect_header) == CURLE_OK &&
+		  curl_easy_setopt(curl, CURLOPT_HEADERDATA, response) == CURLE_OK &&
 		  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error) == CURLE_OK;
 	if (ok && post_body != NULL) {
 		ok = curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)strlen(post_body)) == CURLE_OK &&

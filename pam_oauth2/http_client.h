@@ -6,6 +6,7 @@
 #include "strbuf.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* No IdP answer we read is larger (RFC-sized JSON, tokens included). */
 #define HTTP_BODY_MAX (64 * 1024)
@@ -21,7 +22,9 @@ enum http_status {
 
 struct http_response {
 	long status_code;
-	struct strbuf body; /* wiped when cleared: it may hold tokens */
+	struct strbuf body;      /* wiped when cleared: it may hold tokens */
+	char cache_control[128]; /* the Cache-Control header, "" when absent */
+	int64_t expires_at;      /* the Expires header as a time, 0 when absent or unparsable */
 };
 
 struct http_client;

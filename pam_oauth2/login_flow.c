@@ -356,7 +356,7 @@ enum login_result login_flow_check(pam_handle_t *pamh, const struct oauth2_confi
 			result = reached;
 	}
 	if (login.jwks_uri != NULL) {
-		enum login_result keys = login_load_keys(&login);
+		enum login_result keys = login_load_keys(&login, true);
 		if (keys == LOGIN_APPROVED)
 			snprintf(detail, sizeof(detail), "%zu signing keys usable", login.keys.count);
 		else

@@ -50,8 +50,9 @@ enum login_result login_transport_failure(struct login *login, const char *what,
 /* login_trust.c: GETs URL without credentials; LOGIN_APPROVED with RESPONSE filled (any status). */
 enum login_result login_fetch(struct login *login, const char *what, const char *url, struct http_response *response);
 
-/* login_trust.c: (re)loads the IdP's signing keys from jwks_uri. */
-enum login_result login_load_keys(struct login *login);
+/* login_trust.c: (re)loads the IdP's signing keys from jwks_uri: from the disk cache
+ * when allowed and valid, else (always, when FRESH) from the network. */
+enum login_result login_load_keys(struct login *login, bool fresh);
 
 /* login_trust.c: the endpoints to use, discovered from the issuer when one is set. */
 enum login_result login_resolve_endpoints(struct login *login);

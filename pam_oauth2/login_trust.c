@@ -6,6 +6,8 @@
 #include "login_state.h"
 
 #include "auth_log.h"
+#include "cache_policy.h"
+#include "disk_cache.h"
 #include "form_encode.h"
 #include "identity_rules.h"
 #include "introspection.h"
@@ -35,9 +37,48 @@ enum login_result login_fetch(struct login *login, const char *what, const char 
 	return LOGIN_APPROVED;
 }
 
+/* Files trusted by the module (configuration, secrets, cache) belong to root. */
+#define TRUSTED_OWNER 0
+
+/* A cached copy of KIND for URL, or NULL (the reason logged at debug level). */
+static char *cache_lookup(struct login *login, const char *kind, const char *url, size_t *len)
+{
+	if (!login->config->cache)
+		return NULL;
+	const char *why = NULL;
+	char *body =
+	    disk_cache_load(login->config->cache_dir, TRUSTED_OWNER, kind, url, (int64_t)time(NULL), len, &why);
+	login_debug(login, "cache %s for %s: %s", body != NULL ? "hit" : "miss", kind, body != NULL ? "valid" : why);
+	return body;
+}
+
+/* Keeps a validated response for later logins, for as long as the IdP allows. */
+static void cache_keep(struct login *login, const char *kind, const char *url, const struct http_response *response)
+{
+	if (!login->config->cache)
+		return;
+	int64_t now = (int64_t)time(NULL);
+	long lifetime = cache_lifetime(response->cache_control, response->expires_at, now, login->config->cache_ttl);
+	const char *why = NULL;
+	if (disk_cache_store(login->config->cache_dir, TRUSTED_OWNER, kind, url, response->body.data,
+			     response->body.len, lifetime, now, &why) != 0)
+		login_debug(login, "not caching %s: %s", kind, why);
+}
+
 static enum login_result discover(struct login *login)
 {
 	const char *issuer = login->config->issuer;
+	const char *why = NULL;
+	size_t cached_len = 0;
+	/* A cached document is checked exactly like a fresh one; a bad one is simply refetched. */
+	char *cached = cache_lookup(login, "discovery", issuer, &cached_len);
+	if (cached != NULL) {
+		int parsed = provider_metadata_parse(cached, cached_len, issuer, &login->discovered, &why);
+		free(cached);
+		if (parsed == 0)
+			return LOGIN_APPROVED;
+		login_debug(login, "cached discovery document refused (%s): fetching it", why);
+	}
 	char *urls[2] = { provider_metadata_openid_url(issuer), provider_metadata_rfc8414_url(issuer) };
 	enum login_result result = LOGIN_SYSTEM_ERROR;
 	if (urls[0] == NULL || urls[1] == NULL) {
@@ -55,13 +96,15 @@ static enum login_result discover(struct login *login)
 			http_response_clear(&response);
 			continue;
 		}
-		const char *why = NULL;
-		if (response.status_code != 200)
+		if (response.status_code != 200) {
 			result = login_fail(login, LOGIN_IDP_UNAVAILABLE, "discovery: HTTP %ld", response.status_code);
-		else if (provider_metadata_parse(response.body.data, response.body.len, issuer, &login->discovered,
-						 &why) != 0)
+		} else if (provider_metadata_parse(response.body.data, response.body.len, issuer, &login->discovered,
+						   &why) != 0) {
 			/* A document for another issuer is a configuration (or an attack) to look at. */
 			result = login_fail(login, LOGIN_CONFIG_ERROR, "discovery document refused: %s", why);
+		} else {
+			cache_keep(login, "discovery", issuer, &response);
+		}
 		http_response_clear(&response);
 		goto done;
 	}
@@ -99,24 +142,38 @@ enum login_result login_resolve_endpoints(struct login *login)
 
 /* ---- signed tokens ---- */
 
-enum login_result login_load_keys(struct login *login)
+enum login_result login_load_keys(struct login *login, bool fresh)
 {
 	if (login->jwks_uri == NULL)
 		return login_fail(login, LOGIN_CONFIG_ERROR, "a token must be verified but no jwks_uri is known");
 	jwk_set_free(&login->keys);
 	login->keys_loaded = false;
+	const char *why = NULL;
+	size_t cached_len = 0;
+	char *cached = fresh ? NULL : cache_lookup(login, "jwks", login->jwks_uri, &cached_len);
+	if (cached != NULL) {
+		int parsed = jwk_set_parse(cached, cached_len, &login->keys, &why);
+		free(cached);
+		if (parsed == 0 && login->keys.count > 0) {
+			login->keys_loaded = true;
+			return LOGIN_APPROVED;
+		}
+		jwk_set_free(&login->keys);
+		login_debug(login, "cached keys refused (%s): fetching them", parsed == 0 ? "no usable key" : why);
+	}
 	struct http_response response;
 	login_debug(login, "fetching keys from %s", login->jwks_uri);
 	enum login_result result = login_fetch(login, "jwks", login->jwks_uri, &response);
 	if (result != LOGIN_APPROVED)
 		return result;
-	const char *why = NULL;
-	if (response.status_code != 200)
+	if (response.status_code != 200) {
 		result = login_fail(login, LOGIN_IDP_UNAVAILABLE, "jwks: HTTP %ld", response.status_code);
-	else if (jwk_set_parse(response.body.data, response.body.len, &login->keys, &why) != 0)
+	} else if (jwk_set_parse(response.body.data, response.body.len, &login->keys, &why) != 0) {
 		result = login_fail(login, LOGIN_IDP_UNAVAILABLE, "jwks refused: %s", why);
-	else
+	} else {
 		login->keys_loaded = true;
+		cache_keep(login, "jwks", login->jwks_uri, &response);
+	}
 	http_response_clear(&response);
 	return result;
 }
@@ -132,14 +189,14 @@ static enum login_result verify_jwt(struct login *login, const char *what, const
 	const char *why = NULL;
 	if (jws_parse(token, &jws, &why) != 0)
 		return login_fail(login, LOGIN_TOKEN_INVALID, "%s refused: %s", what, why);
-	enum login_result result = login->keys_loaded ? LOGIN_APPROVED : login_load_keys(login);
+	enum login_result result = login->keys_loaded ? LOGIN_APPROVED : login_load_keys(login, false);
 	enum jws_verdict verdict = JWS_INVALID;
 	if (result == LOGIN_APPROVED)
 		verdict = jws_verify(&jws, &login->keys, login->config->allowed_algs, &why);
 	if (result == LOGIN_APPROVED && verdict == JWS_UNKNOWN_KID && !login->keys_refetched) {
 		login->keys_refetched = true;
 		login_debug(login, "%s: unknown kid, fetching the keys again", what);
-		result = login_load_keys(login);
+		result = login_load_keys(login, true);
 		if (result == LOGIN_APPROVED)
 			verdict = jws_verify(&jws, &login->keys, login->config->allowed_algs, &why);
 	}

@@ -95,6 +95,13 @@ const struct config_key oauth2_config_keys[] = {
 	  "sensitive, or insensitive (ASCII) when comparing the identity with the user or the map" },
 	{ "export_claims", CONFIG_BOOL, FIELD(export_claims), "on", false, 0, 0, bool_names,
 	  "put OAUTH2_SUB, OAUTH2_USERNAME and OAUTH2_ISSUER into the PAM environment for the session" },
+	{ "cache", CONFIG_BOOL, FIELD(cache), "on", false, 0, 0, bool_names,
+	  "keep discovery documents and signing keys on disk between logins (validated like fresh ones on "
+	  "every use)" },
+	{ "cache_dir", CONFIG_PATH, FIELD(cache_dir), CACHEDIR, false, 0, 0, NULL,
+	  "the cache directory: created mode 0700, and ignored unless root-owned with no group/other access" },
+	{ "cache_ttl", CONFIG_SECONDS, FIELD(cache_ttl), "3600", false, 0, 86400, NULL,
+	  "seconds a cached entry is kept at most (less when the IdP's Cache-Control or Expires says so)" },
 	{ NULL, 0, 0, NULL, false, 0, 0, NULL, NULL },
 };
 

@@ -46,6 +46,9 @@ struct oauth2_config {
 	char *groups_claim;
 	int username_case; /* enum username_case */
 	bool export_claims;
+	bool cache;
+	char *cache_dir;
+	long cache_ttl;
 
 	char *client_secret;        /* read from client_secret_file; wiped on free */
 	char *username_map_content; /* read from username_map */

@@ -117,6 +117,7 @@ class Stack:
             "timeout": "60",
             "http_timeout": "5",
             "debug": "on",
+            "cache": "off",  # cache tests turn it on with a directory of their own
         }
         config.update(overrides)
         return {k: v for k, v in config.items() if v is not None}
@@ -130,6 +131,7 @@ class Stack:
             "timeout": "60",
             "http_timeout": "5",
             "debug": "on",
+            "cache": "off",
         }
         config.update(overrides)
         return {k: v for k, v in config.items() if v is not None}
