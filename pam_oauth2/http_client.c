@@ -18,8 +18,17 @@ struct http_client {
 	char *ca_file;
 };
 
-struct http_client *http_client_new(const char *ca_file)
+struct http_client *http_client_new(const char *ca_file, const char **why)
 {
+	/* libcurl writes TLS session secrets to the file SSLKEYLOGFILE names, read with plain
+	 * getenv(): under sudo that is the invoking user's environment, so any user could have
+	 * root write the secrets of this connection (client secret, tokens) to a path of their
+	 * choice. Refuse rather than run TLS that way. */
+	if (getenv("SSLKEYLOGFILE") != NULL) {
+		*why = "SSLKEYLOGFILE is set in the environment: refusing to start TLS";
+		return NULL;
+	}
+	*why = "out of memory";
 	struct http_client *client = calloc(1, sizeof(*client));
 	if (client == NULL)
 		return NULL;

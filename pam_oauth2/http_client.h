@@ -29,8 +29,9 @@ struct http_response {
 
 struct http_client;
 
-/* CA_FILE may be NULL (the system store). Returns NULL when memory runs out. */
-struct http_client *http_client_new(const char *ca_file);
+/* CA_FILE may be NULL (the system store). Returns NULL with a reason in *WHY when
+ * memory runs out, or when the environment would make libcurl leak TLS secrets. */
+struct http_client *http_client_new(const char *ca_file, const char **why);
 void http_client_free(struct http_client *client);
 
 /* POSTs a form BODY to URL. AUTHORIZATION, when not NULL, is the Authorization header's

@@ -264,10 +264,13 @@ static enum login_result login_begin(struct login *login, pam_handle_t *pamh, co
 	login->reason_size = reason_size;
 	login->identity = identity;
 	snprintf(reason, reason_size, "-");
-	login->http = http_client_new(config->ca_file);
+	const char *why = NULL;
+	login->http = http_client_new(config->ca_file, &why);
+	if (login->http == NULL)
+		return login_fail(login, LOGIN_SYSTEM_ERROR, "%s", why);
 	if (config->client_auth == CLIENT_AUTH_BASIC)
 		login->client_authorization = basic_auth_header_value(config->client_id, config->client_secret);
-	if (login->http == NULL || (config->client_auth == CLIENT_AUTH_BASIC && login->client_authorization == NULL))
+	if (config->client_auth == CLIENT_AUTH_BASIC && login->client_authorization == NULL)
 		return login_fail(login, LOGIN_SYSTEM_ERROR, "out of memory");
 	return LOGIN_APPROVED;
 }

@@ -169,7 +169,7 @@ class Stack:
         return service
 
     def login(self, service, user, on_prompt=None, on_code=None, rhost=None, silent=False, close_stdin=False,
-              timeout=120, attempts=1):
+              timeout=120, attempts=1, extra_env=None):
         """Runs pam_authenticate for USER through SERVICE. ON_CODE(login) runs once the
         code is shown; ON_PROMPT(login) before Enter is pressed."""
         login = Login()
@@ -184,6 +184,7 @@ class Stack:
             "PAM_DRIVE_FLAGS": "silent" if silent else "",
             "PAM_DRIVE_ATTEMPTS": str(attempts),
         })
+        env.update(extra_env or {})
         argv = [PAM_DRIVE, service, user] + ([rhost] if rhost else [])
         started = time.monotonic()
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,

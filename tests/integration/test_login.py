@@ -8,7 +8,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import (PAM_AUTH_ERR, PAM_AUTHINFO_UNAVAIL, PAM_CONV_ERR, PAM_MAXTRIES,  # noqa: E402
-                     PAM_SERVICE_ERR, PAM_SUCCESS, Check, closed_port, last, main, serial, silent_listener)
+                     PAM_SERVICE_ERR, PAM_SUCCESS, PAM_SYSTEM_ERR, Check, closed_port, last, main, serial,
+                     silent_listener)
 
 BASIC_SECRET = "s3cr3t:with/special+chars&=%"
 POST_SECRET = "post-secret-123"
@@ -223,6 +224,18 @@ def test_refusal_marker_never_reaches_the_session(stack):
     Check.contains(login.log, "result=denied", "our module refused")
     Check.equal(login.setcred, PAM_SUCCESS, "setcred")
     Check.equal([k for k in login.env if k.startswith("PAM_OAUTH2")], [], "markers in the environment")
+
+
+def test_tls_key_log_in_the_environment_is_refused(stack):
+    # Under sudo the environment is the invoking user's: SSLKEYLOGFILE would make libcurl
+    # write this connection's TLS secrets wherever the user says. The module must refuse.
+    keylog = os.path.join(stack.new_dir("keylog"), "keys")
+    service = stack.service("keylog", stack.base_config())
+    login = stack.login(service, "alice", on_prompt=stack.approver("alice"), extra_env={"SSLKEYLOGFILE": keylog})
+    Check.equal(login.result, PAM_SYSTEM_ERR, "pam_authenticate")
+    Check.equal(os.path.exists(keylog), False, "key log file created")
+    Check.equal(login.user_code, None, "no code shown")
+    Check.contains(login.log, "SSLKEYLOGFILE is set in the environment", "log line")
 
 
 @serial
