@@ -11,7 +11,10 @@ static const struct {
 	const char *user_message;
 } results[] = {
 	[LOGIN_APPROVED] = { PAM_SUCCESS, "approved", NULL },
-	[LOGIN_DENIED] = { PAM_AUTH_ERR, "denied", "Sign-in was denied at the identity provider." },
+	/* The person said no: PAM_MAXTRIES ("no further retries") is the one answer sshd carries
+	 * back from a failed keyboard-interactive round, and makes it stop asking; under
+	 * "required" or "default=die" it denies exactly as PAM_AUTH_ERR does. */
+	[LOGIN_DENIED] = { PAM_MAXTRIES, "denied", "Sign-in was denied at the identity provider." },
 	[LOGIN_EXPIRED] = { PAM_AUTH_ERR, "expired", "Sign-in was not approved in time." },
 	[LOGIN_NOT_AUTHORIZED] = { PAM_AUTH_ERR, "not-authorized", "Sign-in not authorized for " },
 	[LOGIN_REFUSED_BY_IDP] = { PAM_AUTH_ERR, "refused", "Sign-in was refused by the identity provider." },
@@ -22,7 +25,7 @@ static const struct {
 	[LOGIN_CONFIG_ERROR] = { PAM_SERVICE_ERR, "config-error",
 				 "Sign-in is unavailable: the module is misconfigured (see the system log)." },
 	[LOGIN_ALREADY_REFUSED] = { PAM_MAXTRIES, "already-refused",
-				    "Sign-in was refused; not asking again on this connection." },
+				    "Sign-in was refused earlier; not asking again." },
 	[LOGIN_CONV_ERROR] = { PAM_CONV_ERR, "conversation-error", NULL },
 	[LOGIN_SYSTEM_ERROR] = { PAM_SYSTEM_ERR, "system-error", "Sign-in failed: internal error." },
 };

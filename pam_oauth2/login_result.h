@@ -17,8 +17,9 @@ enum login_result {
 	LOGIN_SYSTEM_ERROR     /* out of memory and the like */
 };
 
-/* The PAM return code: PAM_SUCCESS only for LOGIN_APPROVED. Denials are
- * PAM_AUTH_ERR and outages PAM_AUTHINFO_UNAVAIL, so admins can stack a fallback. */
+/* The PAM return code: PAM_SUCCESS only for LOGIN_APPROVED. Refusals are PAM_AUTH_ERR
+ * (an explicit denial PAM_MAXTRIES: no retry) and outages PAM_AUTHINFO_UNAVAIL, so
+ * admins can stack a fallback for outages alone. */
 int login_result_pam_code(enum login_result result);
 
 /* The line shown to the user for a failed login; NULL for LOGIN_APPROVED.

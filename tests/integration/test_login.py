@@ -40,10 +40,11 @@ def test_approved_login_succeeds_and_shows_everything(stack):
     Check.contains(login.log, "user=alice", "log line")
 
 
-def test_denied_at_the_idp_is_auth_err(stack):
+def test_denied_at_the_idp_is_a_final_denial(stack):
+    # PAM_MAXTRIES: a denial that also tells sshd and sudo not to retry (see README).
     service = stack.service("deny", stack.base_config())
     login = stack.login(service, "alice", on_prompt=stack.approver("alice", decision="deny"))
-    Check.equal(login.result, PAM_AUTH_ERR, "pam_authenticate")
+    Check.equal(login.result, PAM_MAXTRIES, "pam_authenticate")
     Check.contains("\n".join(login.errors), "denied", "message to the user")
     Check.contains(login.log, "result=denied", "log line")
 
@@ -186,14 +187,23 @@ def test_failed_conversation_is_conv_err(stack):
 
 
 def test_retry_after_a_denial_asks_no_new_code(stack):
-    # The ssh client and sudo retry on the same PAM handle: after an explicit "no" the
-    # retries end at once with PAM_MAXTRIES (sshd then stops keyboard-interactive).
+    # sudo retries on the same PAM handle even after PAM_MAXTRIES: after an explicit "no"
+    # the retries end at once, without a new code.
     service = stack.service("retry-denied", stack.base_config())
     login = stack.login(service, "alice", attempts=3, on_prompt=stack.approver("alice", decision="deny"))
-    Check.equal(login.results, [PAM_AUTH_ERR, PAM_MAXTRIES, PAM_MAXTRIES], "results of three attempts")
+    Check.equal(login.results, [PAM_MAXTRIES, PAM_MAXTRIES, PAM_MAXTRIES], "results of three attempts")
     Check.equal(login.codes_shown, 1, "codes shown")
     Check.contains("\n".join(login.errors), "not asking again", "message to the user")
     Check.equal(login.setcred, None, "no setcred after failure")
+
+
+def test_retry_after_a_policy_refusal_asks_no_new_code(stack):
+    # bob is never granted sudo: retrying cannot help, so the retry ends at once.
+    config = stack.base_config(scope="openid profile sudo", require_scope="sudo")
+    service = stack.service("retry-scope", config)
+    login = stack.login(service, "bob", attempts=2, on_prompt=stack.approver("bob"))
+    Check.equal(login.results, [PAM_AUTH_ERR, PAM_MAXTRIES], "results of two attempts")
+    Check.equal(login.codes_shown, 1, "codes shown")
 
 
 def test_retry_after_expiry_gets_a_new_code(stack):
