@@ -79,6 +79,11 @@ static bool typ_matches(const char *typ, const char *expected)
 int jwt_check_claims(const struct jws *jws, const struct jwt_rules *rules, const char **why)
 {
 	struct json_object *claims = jws->payload;
+	/* Without an issuer and an audience to check there is nothing to trust the token for. */
+	if (rules->issuer == NULL || rules->audience == NULL) {
+		*why = "no issuer or audience to check the token against";
+		return -1;
+	}
 	if (rules->typ != NULL && !typ_matches(jws->typ, rules->typ)) {
 		*why = "wrong typ";
 		return -1;

@@ -166,6 +166,7 @@ done:
 static enum login_result poll_for_token(struct login *login, const struct device_authorization *auth,
 					int64_t issued_at_ms, struct token_grant *grant)
 {
+	const struct oauth2_config *config = login->config;
 	struct strbuf body;
 	strbuf_init(&body, 0);
 	if (form_append_field(&body, "grant_type", DEVICE_CODE_GRANT) != 0 ||
@@ -191,9 +192,19 @@ static enum login_result poll_for_token(struct login *login, const struct device
 		struct oauth_error error;
 		char transport_error[256];
 		const char *why;
-		enum http_status status = http_post_form(login->http, login->token_endpoint, body.data,
-							 login->client_authorization, login_request_timeout_ms(login),
-							 &response, transport_error, sizeof(transport_error));
+		long timeout_ms = login_request_timeout_ms(login);
+		enum http_status status =
+		    http_post_form(login->http, login->token_endpoint, body.data, login->client_authorization,
+				   timeout_ms, &response, transport_error, sizeof(transport_error));
+		/* A poll that the login's own deadline cut short says nothing about the IdP: the
+		 * time is up, which is an expiry. Calling it an outage would hand the login to an
+		 * "authinfo_unavail=ignore" fallback to anyone who presses Enter just before the
+		 * deadline. */
+		if (status == HTTP_TIMEOUT && timeout_ms < config->http_timeout * 1000L) {
+			http_response_clear(&response);
+			result = login_fail(login, LOGIN_EXPIRED, "not approved before the login's timeout");
+			break;
+		}
 		if (status == HTTP_TIMEOUT) {
 			http_response_clear(&response);
 			device_poll_record(&poll, POLL_EVENT_TIMEOUT, login_now_ms());
@@ -239,7 +250,10 @@ static enum login_result poll_for_token(struct login *login, const struct device
 					    error.code, error.description);
 			break;
 		default:
-			result = login_fail(login, LOGIN_IDP_UNAVAILABLE, "token endpoint: HTTP %ld, %s", http_code,
+			/* A 200 means someone approved: a grant we cannot use is a refusal, not an
+			 * outage (the approver's account could shape it to reach a fallback). */
+			result = login_fail(login, http_code == 200 ? LOGIN_TOKEN_INVALID : LOGIN_IDP_UNAVAILABLE,
+					    "token endpoint: HTTP %ld, %s", http_code,
 					    why != NULL ? why : "unexpected answer");
 			break;
 		}

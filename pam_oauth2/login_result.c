@@ -24,8 +24,7 @@ static const struct {
 				    "The identity provider cannot be reached; try again later." },
 	[LOGIN_CONFIG_ERROR] = { PAM_SERVICE_ERR, "config-error",
 				 "Sign-in is unavailable: the module is misconfigured (see the system log)." },
-	[LOGIN_ALREADY_REFUSED] = { PAM_MAXTRIES, "already-refused",
-				    "Sign-in was refused earlier; not asking again." },
+	[LOGIN_ALREADY_REFUSED] = { PAM_MAXTRIES, "already-refused", "Sign-in was refused earlier; not asking again." },
 	[LOGIN_CONV_ERROR] = { PAM_CONV_ERR, "conversation-error", NULL },
 	[LOGIN_SYSTEM_ERROR] = { PAM_SYSTEM_ERR, "system-error", "Sign-in failed: internal error." },
 };

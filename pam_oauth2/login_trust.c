@@ -520,6 +520,15 @@ enum login_result login_evaluate_grant(struct login *login, const struct token_g
 		 scope_source_name(scope_source), identity_source_name(order[used]));
 	result = LOGIN_APPROVED;
 done:
+	/* Someone approved: from here on, failing to learn or verify who (a userinfo call that
+	 * times out, keys that cannot be fetched, an answer too large) is a refusal. As an
+	 * outage it would let an approver's account, or an unlucky moment, reach an
+	 * "authinfo_unavail=ignore" fallback. */
+	if (result == LOGIN_IDP_UNAVAILABLE) {
+		char outage[256];
+		snprintf(outage, sizeof(outage), "%s", login->reason);
+		result = login_fail(login, LOGIN_TOKEN_INVALID, "after approval: %s", outage);
+	}
 	evidence_clear(&evidence);
 	return result;
 }

@@ -385,9 +385,11 @@ static int check_trust(const struct oauth2_config *config, char *error, size_t e
 		}
 		cursor += skip + len;
 	}
-	bool jwt_used = config->scope_source == SCOPE_SOURCE_JWT || config->identity_source == IDENTITY_SOURCE_JWT;
+	/* With an audience, scope_source=auto means jwt: the issuer is needed to check iss. */
+	bool jwt_used = config->scope_source == SCOPE_SOURCE_JWT || config->identity_source == IDENTITY_SOURCE_JWT ||
+			(config->audience != NULL && config->scope_source == SCOPE_SOURCE_AUTO);
 	if (jwt_used && (config->audience == NULL || config->issuer == NULL)) {
-		set_error(error, error_size, "scope_source or identity_source jwt needs audience and issuer");
+		set_error(error, error_size, "JWT access tokens (audience, or a jwt source) need audience and issuer");
 		return -1;
 	}
 	if (config->identity_source == IDENTITY_SOURCE_ID_TOKEN &&

@@ -141,6 +141,20 @@ def test_silent_idp_is_authinfo_unavail_after_http_timeout(stack):
         raise AssertionError(f"took {login.elapsed:.1f} s: http_timeout was not applied")
 
 
+def test_poll_cut_short_by_the_deadline_is_an_expiry_not_an_outage(stack):
+    # The token endpoint never answers; the login's timeout (6 s) leaves the first poll
+    # (after the 1 s interval) less than http_timeout (5 s). Ending as an outage would let
+    # anyone reach an authinfo_unavail=ignore fallback by pressing Enter late.
+    port, close = silent_listener()
+    try:
+        config = stack.base_config(token_endpoint=f"https://127.0.0.1:{port}/token", timeout="6", http_timeout="5")
+        login = stack.login(stack.service("deadline-poll", config), "alice")
+    finally:
+        close()
+    Check.equal(login.result, PAM_AUTH_ERR, "pam_authenticate")
+    Check.contains(login.log, "result=expired reason=not approved before the login's timeout", "log line")
+
+
 def test_untrusted_ca_is_authinfo_unavail(stack):
     config = stack.base_config(ca_file=stack.idp.other_ca_file)
     login = stack.login(stack.service("untrusted-ca", config), "alice")

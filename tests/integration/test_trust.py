@@ -6,7 +6,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import PAM_AUTH_ERR, PAM_SERVICE_ERR, PAM_SUCCESS, Check, main, serial  # noqa: E402
+from harness import PAM_AUTH_ERR, PAM_SERVICE_ERR, PAM_SUCCESS, Check, main, serial, silent_listener  # noqa: E402
 
 RESOURCE = "urn:pam-oauth2:test"
 BASIC_SECRET = "s3cr3t:with/special+chars&=%"
@@ -173,6 +173,20 @@ def test_wrong_user_refused_under_every_identity_source(stack):
         login = login_as(stack, f"wrong-user-{source}", config, user="alice", approver="bob")
         Check.equal(login.result, PAM_AUTH_ERR, f"bob approving for alice, identity_source={source}")
         Check.contains(login.log, f"='bob', not the PAM user (identity_source={source})", "log line")
+
+
+def test_failure_to_verify_after_approval_is_a_refusal_not_an_outage(stack):
+    # Someone approved, then userinfo never answers. As PAM_AUTHINFO_UNAVAIL this would hand
+    # an unverified approval to an authinfo_unavail=ignore fallback.
+    port, close = silent_listener()
+    try:
+        config = stack.issuer_config(identity_source="userinfo", userinfo_endpoint=f"https://127.0.0.1:{port}/me",
+                                     http_timeout="2")
+        login = login_as(stack, "verify-after-approval", config, approver="bob")
+    finally:
+        close()
+    Check.equal(login.result, PAM_AUTH_ERR, "pam_authenticate")
+    Check.contains(login.log, "result=token-invalid reason=after approval: userinfo request: timed out", "log line")
 
 
 def test_group_rule_admits_admins_only(stack):

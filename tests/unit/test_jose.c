@@ -1654,6 +1654,18 @@ static void test_claims_valid(void **state)
 			 0);
 }
 
+static void test_claims_without_issuer_or_audience_rules_are_refused(void **state)
+{
+	(void)state;
+	/* A configuration without an issuer must never make the check pass (nor crash). */
+	struct jwt_rules rules = default_rules();
+	rules.issuer = NULL;
+	assert_int_equal(check_claims_with("{\"alg\":\"RS256\"}", CLAIMS(EXP_OK), &rules), -1);
+	rules = default_rules();
+	rules.audience = NULL;
+	assert_int_equal(check_claims_with("{\"alg\":\"RS256\"}", CLAIMS(EXP_OK), &rules), -1);
+}
+
 static void test_claims_iss_must_match_exactly(void **state)
 {
 	(void)state;
@@ -1983,6 +1995,7 @@ int main(void)
 		cmocka_unit_test(test_embedded_jwk_in_header_is_ignored),
 		/* jwt_check_claims and jwt_string_claim */
 		cmocka_unit_test(test_claims_valid),
+		cmocka_unit_test(test_claims_without_issuer_or_audience_rules_are_refused),
 		cmocka_unit_test(test_claims_iss_must_match_exactly),
 		cmocka_unit_test(test_claims_aud_string_or_array),
 		cmocka_unit_test(test_claims_aud_must_name_us),

@@ -1629,6 +1629,16 @@ static void test_config_scope_source_jwt_needs_audience_and_issuer(void **state)
 	oauth2_config_free(&config);
 }
 
+static void test_config_audience_with_auto_sources_needs_issuer(void **state)
+{
+	/* scope_source=auto resolves to jwt with an audience: without an issuer, iss could not be checked. */
+	struct fixture *f = *state;
+	load_fails(f, ENDPOINTS_ONLY "audience = https://api.example\n", "issuer");
+	struct oauth2_config config;
+	load_ok(f, ENDPOINTS_ONLY "audience = https://api.example\nscope_source = introspection\n", &config);
+	oauth2_config_free(&config);
+}
+
 static void test_config_identity_source_jwt_needs_audience_and_issuer(void **state)
 {
 	struct fixture *f = *state;
@@ -1877,6 +1887,7 @@ int main(void)
 		FILE_TEST(test_config_allowed_algs_with_an_unsupported_entry_is_refused),
 		FILE_TEST(test_config_allowed_algs_subset_is_accepted),
 		FILE_TEST(test_config_scope_source_jwt_needs_audience_and_issuer),
+		FILE_TEST(test_config_audience_with_auto_sources_needs_issuer),
 		FILE_TEST(test_config_identity_source_jwt_needs_audience_and_issuer),
 		FILE_TEST(test_config_identity_source_id_token_needs_issuer_and_openid),
 		FILE_TEST(test_config_audience_must_be_an_absolute_uri),
