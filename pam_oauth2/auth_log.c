@@ -31,8 +31,11 @@ void auth_log_outcome(pam_handle_t *pamh, int priority, const char *result, cons
 	char *user = item_text(pamh, PAM_USER);
 	char *service = item_text(pamh, PAM_SERVICE);
 	char *rhost = item_text(pamh, PAM_RHOST);
+	/* The reason is built from sanitized parts, but cutting it to size may split a character. */
+	char *safe_reason = sanitize_for_terminal(reason, strlen(reason), 480);
 	auth_log(pamh, priority, "user=%s service=%s rhost=%s result=%s reason=%s", user ? user : "?",
-		 service ? service : "?", rhost ? rhost : "?", result, reason);
+		 service ? service : "?", rhost ? rhost : "?", result, safe_reason ? safe_reason : "?");
+	free(safe_reason);
 	free(user);
 	free(service);
 	free(rhost);

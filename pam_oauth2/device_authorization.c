@@ -51,7 +51,7 @@ int device_authorization_parse(const char *body, size_t len, struct device_autho
 	}
 	rc = 0;
 done:
-	json_object_put(obj);
+	json_object_wipe_put(obj); /* it held the device code */
 	if (rc != 0)
 		device_authorization_clear(auth);
 	return rc;

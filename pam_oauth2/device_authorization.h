@@ -7,7 +7,9 @@
 /* Bounds on what we accept from the server. */
 #define DEVICE_CODE_MAX 4096
 #define USER_CODE_MAX 64
-#define VERIFICATION_URI_MAX 512
+/* "Open URI and enter the code: CODE" must fit one PAM message (511 bytes) whole, or the
+ * code, which RFC 8628 §3.3.1 says MUST be shown, could be cut off. */
+#define VERIFICATION_URI_MAX 400
 #define EXPIRES_IN_MAX 86400
 #define INTERVAL_MAX 3600
 #define INTERVAL_DEFAULT 5 /* RFC 8628 §3.2 */

@@ -72,7 +72,7 @@ static size_t collect_header(char *data, size_t size, size_t count, void *userda
 	struct http_response *response = userdata;
 	size_t len = size * count;
 	static const char cache_control[] = "cache-control:", expires[] = "expires:";
-	char value[128];
+	char value[sizeof(response->cache_control)];
 	const char *start = NULL;
 	if (len > sizeof(cache_control) - 1 && strncasecmp(data, cache_control, sizeof(cache_control) - 1) == 0)
 		start = data + sizeof(cache_control) - 1;

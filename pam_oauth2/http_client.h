@@ -23,7 +23,7 @@ enum http_status {
 struct http_response {
 	long status_code;
 	struct strbuf body;      /* wiped when cleared: it may hold tokens */
-	char cache_control[128]; /* the Cache-Control header, "" when absent */
+	char cache_control[512]; /* the Cache-Control header, "" when absent */
 	int64_t expires_at;      /* the Expires header as a time, 0 when absent or unparsable */
 };
 

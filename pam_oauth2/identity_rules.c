@@ -61,7 +61,8 @@ static bool ends_with(const char *text, size_t len, const char *suffix, size_t s
 	if (len <= suffix_len)
 		return false;
 	const char *tail = text + len - suffix_len;
-	return ignore_case ? strncasecmp(tail, suffix, suffix_len) == 0 : memcmp(tail, suffix, suffix_len) == 0;
+	return ignore_case ? ascii_equal_ignoring_case(tail, suffix, suffix_len)
+			   : memcmp(tail, suffix, suffix_len) == 0;
 }
 
 enum identity_verdict identity_decide(struct json_object *claims, const struct identity_rules *rules,
@@ -100,7 +101,9 @@ enum identity_verdict identity_decide(struct json_object *claims, const struct i
 			verdict = IDENTITY_NOT_MAPPED;
 			goto done;
 		}
-	} else if (rules->ignore_case ? strcasecmp(identity, local_user) != 0 : strcmp(identity, local_user) != 0) {
+	} else if (strlen(identity) != strlen(local_user) ||
+		   !(rules->ignore_case ? ascii_equal_ignoring_case(identity, local_user, strlen(local_user))
+					: memcmp(identity, local_user, strlen(local_user)) == 0)) {
 		snprintf(detail, detail_size, "approved by %s='%s', not the PAM user", rules->username_claim,
 			 shown ? shown : "?");
 		verdict = IDENTITY_MISMATCH;

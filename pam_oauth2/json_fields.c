@@ -115,3 +115,29 @@ const char *json_field_status_text(enum json_field_status status)
 	}
 	return "invalid";
 }
+
+static void wipe_strings(struct json_object *obj)
+{
+	if (json_object_is_type(obj, json_type_string)) {
+		/* json-c owns this buffer and frees it next: wiping it in place is safe. */
+		explicit_bzero((char *)json_object_get_string(obj), (size_t)json_object_get_string_len(obj));
+	} else if (json_object_is_type(obj, json_type_object)) {
+		json_object_object_foreach(obj, key, value)
+		{
+			(void)key;
+			wipe_strings(value);
+		}
+	} else if (json_object_is_type(obj, json_type_array)) {
+		for (size_t i = 0; i < json_object_array_length(obj); i++)
+			wipe_strings(json_object_array_get_idx(obj, i));
+	}
+}
+
+void json_object_wipe_put(struct json_object *obj)
+{
+	/* Callers pass objects only they hold: nothing else still reads these strings. */
+	if (obj == NULL)
+		return;
+	wipe_strings(obj);
+	json_object_put(obj);
+}

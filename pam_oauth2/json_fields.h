@@ -27,6 +27,10 @@ enum json_field_status json_get_string(struct json_object *obj, const char *key,
 /* Reads integer field KEY within [MIN, MAX]. A JSON number with a fraction is BAD_TYPE. */
 enum json_field_status json_get_integer(struct json_object *obj, const char *key, long min, long max, long *out);
 
+/* Wipes every string value in OBJ (recursively) and drops the reference: for objects
+ * that held tokens or codes, whose copies json-c would otherwise leave in freed memory. */
+void json_object_wipe_put(struct json_object *obj);
+
 /* A short, fixed description of STATUS for log lines. */
 const char *json_field_status_text(enum json_field_status status);
 

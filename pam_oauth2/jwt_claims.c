@@ -88,6 +88,11 @@ int jwt_check_claims(const struct jws *jws, const struct jwt_rules *rules, const
 		*why = "wrong typ";
 		return -1;
 	}
+	/* An access token presented as an ID token (token confusion) is refused by its typ. */
+	if (rules->refused_typ != NULL && typ_matches(jws->typ, rules->refused_typ)) {
+		*why = "wrong typ";
+		return -1;
+	}
 	const char *issuer = jwt_string_claim(jws, "iss");
 	if (issuer == NULL || strcmp(issuer, rules->issuer) != 0) {
 		*why = "wrong or missing iss";
@@ -118,6 +123,10 @@ int jwt_check_claims(const struct jws *jws, const struct jwt_rules *rules, const
 	}
 	/* Compared against now +/- leeway (our own small values): the token's numbers may be
 	 * anywhere in int64 range, and adding to them could overflow. */
+	if (rules->require_iat && !has_iat) {
+		*why = "no iat";
+		return -1;
+	}
 	if (!has_exp || exp <= rules->now - rules->leeway) {
 		*why = "expired or no exp";
 		return -1;

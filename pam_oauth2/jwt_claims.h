@@ -6,6 +6,7 @@
 
 #include "jws.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct jwt_rules {
@@ -13,6 +14,8 @@ struct jwt_rules {
 	const char *audience;         /* aud (string or array) must contain it */
 	const char *authorized_party; /* azp, when present, must equal it; NULL: not checked */
 	const char *typ;              /* the header typ required (e.g. "at+jwt"); NULL: not checked */
+	const char *refused_typ;      /* a header typ that must not appear (at+jwt on an ID token) */
+	bool require_iat;             /* OIDC Core §2: an ID token must say when it was issued */
 	int64_t now;                  /* seconds since the epoch */
 	long leeway;                  /* seconds of clock skew allowed */
 };

@@ -41,13 +41,25 @@ enum login_result login_fetch(struct login *login, const char *what, const char 
 #define TRUSTED_OWNER 0
 
 /* A cached copy of KIND for URL, or NULL (the reason logged at debug level). */
+/* Entries are keyed by URL and by the CA bundle that vouched for the answer: two
+ * configurations trusting different CAs never share what they fetched. */
+static char *cache_key(const struct login *login, const char *url)
+{
+	char *key = NULL;
+	const char *ca = login->config->ca_file != NULL ? login->config->ca_file : "(system store)";
+	return asprintf(&key, "%s\n%s", url, ca) < 0 ? NULL : key;
+}
+
+/* A cached copy of KIND for URL, or NULL (the reason logged at debug level). */
 static char *cache_lookup(struct login *login, const char *kind, const char *url, size_t *len)
 {
-	if (!login->config->cache)
+	char *key = login->config->cache ? cache_key(login, url) : NULL;
+	if (key == NULL)
 		return NULL;
 	const char *why = NULL;
 	char *body =
-	    disk_cache_load(login->config->cache_dir, TRUSTED_OWNER, kind, url, (int64_t)time(NULL), len, &why);
+	    disk_cache_load(login->config->cache_dir, TRUSTED_OWNER, kind, key, (int64_t)time(NULL), len, &why);
+	free(key);
 	login_debug(login, "cache %s for %s: %s", body != NULL ? "hit" : "miss", kind, body != NULL ? "valid" : why);
 	return body;
 }
@@ -55,14 +67,16 @@ static char *cache_lookup(struct login *login, const char *kind, const char *url
 /* Keeps a validated response for later logins, for as long as the IdP allows. */
 static void cache_keep(struct login *login, const char *kind, const char *url, const struct http_response *response)
 {
-	if (!login->config->cache)
+	char *key = login->config->cache ? cache_key(login, url) : NULL;
+	if (key == NULL)
 		return;
 	int64_t now = (int64_t)time(NULL);
 	long lifetime = cache_lifetime(response->cache_control, response->expires_at, now, login->config->cache_ttl);
 	const char *why = NULL;
-	if (disk_cache_store(login->config->cache_dir, TRUSTED_OWNER, kind, url, response->body.data,
+	if (disk_cache_store(login->config->cache_dir, TRUSTED_OWNER, kind, key, response->body.data,
 			     response->body.len, lifetime, now, &why) != 0)
 		login_debug(login, "not caching %s: %s", kind, why);
+	free(key);
 }
 
 static enum login_result discover(struct login *login)
@@ -250,6 +264,8 @@ static enum login_result verify_id_token(struct login *login, const char *id_tok
 	struct jwt_rules rules = base_rules(login);
 	rules.audience = login->config->client_id;
 	rules.authorized_party = login->config->client_id;
+	rules.refused_typ = "at+jwt";
+	rules.require_iat = true;
 	return verify_jwt(login, "id_token", id_token, &rules, claims);
 }
 

@@ -428,6 +428,17 @@ static int check_combination(struct oauth2_config *config, uid_t file_owner, cha
 		set_error(error, error_size, "http_timeout must be shorter than timeout");
 		return -1;
 	}
+	if (config->ca_file != NULL) {
+		/* Whoever can write the CA bundle can impersonate the IdP. */
+		const char *why;
+		char *bundle = NULL;
+		if (trusted_file_read_following(config->ca_file, file_owner, S_IWGRP | S_IWOTH, 16 * 1024 * 1024,
+						&bundle, &why) != 0) {
+			set_error(error, error_size, "ca_file %s %s", config->ca_file, why);
+			return -1;
+		}
+		free(bundle);
+	}
 	if (config->username_map != NULL) {
 		const char *why;
 		unsigned line;

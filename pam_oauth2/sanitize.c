@@ -102,3 +102,17 @@ bool is_https_url(const char *url)
 		return false;
 	return is_visible_ascii(url, strlen(url));
 }
+
+bool ascii_equal_ignoring_case(const char *a, const char *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return false;
+	}
+	return true;
+}

@@ -16,6 +16,10 @@ char *sanitize_for_terminal(const char *in, size_t in_len, size_t max_bytes);
  * what we require of a user code or a URL that a person must read or type exactly. */
 bool is_visible_ascii(const char *text, size_t len);
 
+/* True when LEN bytes of A and B are equal ignoring ASCII case only: the locale (sudo runs
+ * with the user's) must not decide who may log in. */
+bool ascii_equal_ignoring_case(const char *a, const char *b, size_t len);
+
 /* True when URL is "https://" then a host (not a path, query, fragment or port), and
  * visible ASCII throughout: what we accept as an endpoint or a URI to show a person. */
 bool is_https_url(const char *url);

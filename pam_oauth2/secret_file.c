@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int trusted_file_read(const char *path, uid_t owner, mode_t forbidden_mode, size_t max_size, char **content,
-		      const char **why)
+static int read_trusted(const char *path, int open_flags, uid_t owner, mode_t forbidden_mode, size_t max_size,
+			char **content, const char **why)
 {
 	*content = NULL;
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer (the S_ISREG check refuses it). */
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | open_flags);
 	if (fd < 0) {
 		*why = errno == ELOOP ? "is a symbolic link" : "cannot be opened";
 		return -1;
@@ -70,6 +70,18 @@ done:
 	strbuf_wipe_free(&text);
 	close(fd);
 	return rc;
+}
+
+int trusted_file_read(const char *path, uid_t owner, mode_t forbidden_mode, size_t max_size, char **content,
+		      const char **why)
+{
+	return read_trusted(path, O_NOFOLLOW, owner, forbidden_mode, max_size, content, why);
+}
+
+int trusted_file_read_following(const char *path, uid_t owner, mode_t forbidden_mode, size_t max_size, char **content,
+				const char **why)
+{
+	return read_trusted(path, 0, owner, forbidden_mode, max_size, content, why);
 }
 
 int secret_file_read(const char *path, uid_t owner, char **secret, const char **why)

@@ -46,7 +46,7 @@ static enum token_outcome parse_grant(const char *body, size_t len, struct token
 	outcome = TOKEN_GRANTED;
 done:
 	free(token_type);
-	json_object_put(obj);
+	json_object_wipe_put(obj); /* it held the tokens */
 	if (outcome != TOKEN_GRANTED)
 		token_grant_clear(grant);
 	return outcome;

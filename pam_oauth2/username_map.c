@@ -2,6 +2,8 @@
 
 #include "username_map.h"
 
+#include "sanitize.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -95,9 +97,10 @@ static bool lists_user(const struct map_line *line, void *data)
 	const struct lookup *lookup = data;
 	if (line->blank || !line->valid || line->identity_len != strlen(lookup->identity))
 		return false;
-	int differs = lookup->ignore_case ? strncasecmp(line->identity, lookup->identity, line->identity_len)
-					  : memcmp(line->identity, lookup->identity, line->identity_len);
-	if (differs)
+	bool same = lookup->ignore_case
+			? ascii_equal_ignoring_case(line->identity, lookup->identity, line->identity_len)
+			: memcmp(line->identity, lookup->identity, line->identity_len) == 0;
+	if (!same)
 		return false;
 	size_t user_len = strlen(lookup->local_user);
 	for (const char *user = line->users; user < line->users + line->users_len;) {

@@ -1,6 +1,7 @@
 /* Drives one PAM transaction through the real libpam, like pamtester, but reports the
  * exact return code of each step, so tests can tell PAM_AUTH_ERR from
  * PAM_AUTHINFO_UNAVAIL. Usage: pam_drive SERVICE USER [RHOST]
+ * PAM_DRIVE_CONFDIR=DIR reads the service from DIR (pam_start_confdir).
  * PAM_DRIVE_FLAGS=silent passes PAM_SILENT; PAM_DRIVE_ATTEMPTS=N retries on the same handle.
  * Messages go to stdout as "INFO: ..." / "ERROR: ..." lines; a prompt is printed as
  * "PROMPT: text" and answered with one line from stdin. */
@@ -55,7 +56,11 @@ int main(int argc, char **argv)
 	}
 	struct pam_conv conv = { conversation, NULL };
 	pam_handle_t *pamh = NULL;
-	int rc = pam_start(argv[1], argv[2], &conv, &pamh);
+	/* PAM_DRIVE_CONFDIR: read the service from that directory (Linux-PAM >= 1.4), the real
+	 * libpam without /etc/pam.d and without pam_wrapper's shared /tmp/pam.X directories. */
+	const char *confdir = getenv("PAM_DRIVE_CONFDIR");
+	int rc = confdir != NULL && confdir[0] != '\0' ? pam_start_confdir(argv[1], argv[2], &conv, confdir, &pamh)
+						       : pam_start(argv[1], argv[2], &conv, &pamh);
 	if (rc != PAM_SUCCESS) {
 		printf("RESULT start %d\n", rc);
 		return 2;

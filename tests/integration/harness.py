@@ -1,5 +1,6 @@
 """Shared machinery for the integration tests: the test IdP, logins through the real
-Linux-PAM stack (pam_wrapper + tests/pam_drive), captured syslog, and a TAP runner.
+Linux-PAM stack (tests/pam_drive with pam_start_confdir on a service directory of our
+own), captured syslog, and a TAP runner.
 
 Run under Debian's /usr/bin/python3 (stdlib only). Needs root, as CI has: the module
 refuses configuration and secret files that root does not own.
@@ -94,7 +95,6 @@ class Stack:
         os.makedirs(self.service_dir, exist_ok=True)
         with open(os.path.join(self.service_dir, "other"), "w") as f:
             f.write("auth required pam_deny.so\n")
-        self.pam_wrapper = find_pam_wrapper()
         self._count = 0
         self._lock = threading.Lock()
 
@@ -176,10 +176,10 @@ class Stack:
         capture = os.path.join(self.workdir, f"syslog-{service}-{threading.get_ident()}.log")
         env = dict(os.environ)
         env.update({
-            "LD_PRELOAD": f"{self.pam_wrapper}:{SYSLOG_SHIM}",
-            "PAM_WRAPPER": "1",
-            "PAM_WRAPPER_USE_SYSLOG": "1",  # else pam_wrapper swallows pam_syslog
-            "PAM_WRAPPER_SERVICE_DIR": self.service_dir,
+            # The real libpam reads our service directory (pam_start_confdir); only the
+            # syslog capture is preloaded.
+            "LD_PRELOAD": SYSLOG_SHIM,
+            "PAM_DRIVE_CONFDIR": self.service_dir,
             "SYSLOG_CAPTURE_FILE": capture,
             "PAM_DRIVE_FLAGS": "silent" if silent else "",
             "PAM_DRIVE_ATTEMPTS": str(attempts),

@@ -20,14 +20,19 @@ def cache_config(stack, name, **overrides):
     return config, cache_dir
 
 
-def entry_path(cache_dir, kind, url):
-    return os.path.join(cache_dir, hashlib.sha256(f"{kind}\n{url}".encode()).hexdigest())
+def entry_digest(kind, url, ca_file):
+    # Entries are keyed by kind, URL and the CA file that vouched for the answer.
+    return hashlib.sha256(f"{kind}\n{url}\n{ca_file}".encode()).hexdigest()
 
 
-def write_entry(cache_dir, kind, url, body, lifetime=3600):
+def entry_path(cache_dir, kind, url, ca_file):
+    return os.path.join(cache_dir, entry_digest(kind, url, ca_file))
+
+
+def write_entry(cache_dir, kind, url, ca_file, body, lifetime=3600):
     """Writes an entry as the module would (root-owned, 0600, in a 0700 directory)."""
     os.makedirs(cache_dir, mode=0o700, exist_ok=True)
-    digest = hashlib.sha256(f"{kind}\n{url}".encode()).hexdigest()
+    digest = entry_digest(kind, url, ca_file)
     path = os.path.join(cache_dir, digest)
     with open(path, "w") as f:
         f.write(f"pam_oauth2-cache 1 {int(time.time()) + lifetime} {digest}\n{body}")
@@ -78,7 +83,7 @@ def test_poisoned_discovery_document_is_not_used(stack):
     config, cache_dir = cache_config(stack, "cache-poisoned")
     evil = '{"issuer":"https://evil.example","token_endpoint":"https://evil.example/token",' \
            '"device_authorization_endpoint":"https://evil.example/device"}'
-    path = write_entry(cache_dir, "discovery", stack.idp.issuer, evil)
+    path = write_entry(cache_dir, "discovery", stack.idp.issuer, stack.idp.ca_file, evil)
     mark = stack.log_mark()
     result = login(stack, "cache-poisoned", config)
     Check.equal(fetches(stack.log_since(mark))["/.well-known/openid-configuration"], 1, "discovery fetched")
@@ -91,7 +96,7 @@ def test_corrupt_entries_are_not_used(stack):
     config, cache_dir = cache_config(stack, "cache-corrupt")
     os.makedirs(cache_dir, mode=0o700)
     for kind, url in (("discovery", stack.idp.issuer), ("jwks", f"{stack.idp.issuer}/jwks")):
-        path = entry_path(cache_dir, kind, url)
+        path = entry_path(cache_dir, kind, url, stack.idp.ca_file)
         with open(path, "wb") as f:
             f.write(b"\x00\xffgarbage{")
         os.chmod(path, 0o600)
@@ -132,7 +137,7 @@ def test_cached_keys_without_the_kid_are_refreshed(stack):
     for key in decoy["keys"]:
         key["kid"] = "rotated-away-" + key["kid"]
     import json
-    path = write_entry(cache_dir, "jwks", f"{stack.idp.issuer}/jwks", json.dumps(decoy))
+    path = write_entry(cache_dir, "jwks", f"{stack.idp.issuer}/jwks", stack.idp.ca_file, json.dumps(decoy))
     mark = stack.log_mark()
     result = login(stack, "cache-rotated", config)
     Check.equal(fetches(stack.log_since(mark))["/jwks"], 1, "key fetches")
