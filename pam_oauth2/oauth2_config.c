@@ -265,6 +265,15 @@ static int choice_index(const char *const *choices, const char *value)
 	return -1;
 }
 
+static bool has_control_character(const char *value)
+{
+	for (const char *p = value; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return true;
+	}
+	return false;
+}
+
 /* Converts and checks one value into its field. */
 static int convert_value(struct oauth2_config *config, const struct config_key *key, const char *value,
 			 const char *origin, char *error, size_t error_size)
@@ -289,13 +298,16 @@ static int convert_value(struct oauth2_config *config, const struct config_key *
 			set_error(error, error_size, "%s: %s must be an absolute path", origin, key->name);
 			return -1;
 		}
+		/* A path is echoed in errors and logs, so it obeys the string rule too. */
+		if (has_control_character(value)) {
+			set_error(error, error_size, "%s: %s holds a control character", origin, key->name);
+			return -1;
+		}
 		break;
 	case CONFIG_STRING:
-		for (const char *p = value; *p != '\0'; p++) {
-			if ((unsigned char)*p < 0x20 || *p == 0x7f) {
-				set_error(error, error_size, "%s: %s holds a control character", origin, key->name);
-				return -1;
-			}
+		if (has_control_character(value)) {
+			set_error(error, error_size, "%s: %s holds a control character", origin, key->name);
+			return -1;
 		}
 		break;
 	case CONFIG_SECONDS: {
