@@ -336,20 +336,22 @@ def run_all(idp):
         expect({"RS256", "ES256"} <= set(meta["id_token_signing_alg_values_supported"]), "algs announced", meta)
     _()
 
-    @check("pam-public: RS256 ID token; openid profile -> no preferred_username in it (opaque AT)")
+    @check("pam-public: RS256 ID token; openid profile -> openid's claims only (opaque AT)")
     def _():
         _f, tok = approve_and_get_token(idp, "pam-public", "openid profile", "alice")
         _h, p = check_id_token(idp, tok["id_token"], "pam-public", "RS256")
         expect("profile" in tok["scope"].split(), "profile granted", tok)
-        # conformIdTokenClaims: scope claims go to /me, not into the ID token.
-        expect("preferred_username" not in p and "name" not in p, "no profile claims", p)
+        # conformIdTokenClaims: profile's claims go to /me, not into the ID token; openid's
+        # (sub, and preferred_username as this IdP releases it with openid) are in it.
+        expect("name" not in p, "no profile claims", p)
+        expect(p.get("preferred_username") == "alice", "openid's preferred_username", p)
     _()
 
     @check("pam-es256: ES256 ID token (kid in /jwks, signature); access tokens unchanged")
     def _():
         _f, tok = approve_and_get_token(idp, "pam-es256", "openid profile ssh:login", "alice")
         _h, p = check_id_token(idp, tok["id_token"], "pam-es256", "ES256")
-        expect("preferred_username" not in p, "no preferred_username (opaque AT)", p)
+        expect("name" not in p, "no profile claims (opaque AT)", p)
         status, ui = userinfo(idp, tok["access_token"])
         expect(status == 200 and ui["preferred_username"] == "alice", "userinfo alice", ui)
         # With a resource the access token is a JWT (still RS256), and the ID

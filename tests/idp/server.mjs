@@ -225,8 +225,58 @@ async function decoyJwks() {
 
 const ttl = (seconds) => () => seconds;
 
+// oidc-provider's default store is an LRU of about 1000 entries per generation: with
+// hundreds of flows in progress (the benchmark runs 200 at once) it drops pending device
+// codes. Tests need a store that forgets only what has expired.
+const stores = new Map();
+function storeOf(name) {
+  if (!stores.has(name)) stores.set(name, new Map());
+  return stores.get(name);
+}
+class MapAdapter {
+  constructor(name) {
+    this.name = name;
+    this.store = storeOf(name);
+  }
+  async upsert(id, payload, expiresIn) {
+    this.store.set(id, { payload: { ...payload }, expiresAt: expiresIn ? Date.now() + expiresIn * 1000 : 0 });
+    if (payload.userCode) storeOf('index:userCode').set(payload.userCode, id);
+    if (payload.uid) storeOf('index:uid').set(payload.uid, id);
+    if (payload.grantId) {
+      const ids = storeOf('index:grant').get(payload.grantId) || [];
+      ids.push([this.name, id]);
+      storeOf('index:grant').set(payload.grantId, ids);
+    }
+  }
+  async find(id) {
+    // oidc-provider judges expiry itself (expired_token for a device code past its TTL), so
+    // an entry stays findable for a minute after it expires, then is gone (invalid_grant).
+    const entry = this.store.get(id);
+    if (!entry || (entry.expiresAt && entry.expiresAt + 60000 <= Date.now())) return undefined;
+    return entry.payload;
+  }
+  async findByUserCode(userCode) {
+    const id = storeOf('index:userCode').get(userCode);
+    return id ? this.find(id) : undefined;
+  }
+  async findByUid(uid) {
+    const id = storeOf('index:uid').get(uid);
+    return id ? this.find(id) : undefined;
+  }
+  async consume(id) {
+    const entry = this.store.get(id);
+    if (entry) entry.payload.consumed = Math.floor(Date.now() / 1000);
+  }
+  async destroy(id) { this.store.delete(id); }
+  async revokeByGrantId(grantId) {
+    for (const [name, id] of storeOf('index:grant').get(grantId) || []) storeOf(name).delete(id);
+    storeOf('index:grant').delete(grantId);
+  }
+}
+
 function providerConfig(signingKeys) {
   return {
+    adapter: MapAdapter,
     clients: CLIENTS,
     jwks: privateJwks(signingKeys),
     cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
