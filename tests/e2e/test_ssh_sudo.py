@@ -31,7 +31,7 @@ import zlib
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from harness import MODULE, Check, closed_port, run_tap, start_idp  # noqa: E402
+from harness import MODULE, Check, closed_port, endpoint_config, run_tap, start_idp  # noqa: E402
 
 SSHD = "/usr/sbin/sshd"
 SSH = "/usr/bin/ssh"
@@ -165,20 +165,7 @@ class Env:
         os.makedirs("/run/sshd", mode=0o755, exist_ok=True)
 
     def module_config(self, **overrides):
-        issuer = self.idp.issuer
-        config = {
-            "device_authorization_endpoint": f"{issuer}/device/auth",
-            "token_endpoint": f"{issuer}/token",
-            "userinfo_endpoint": f"{issuer}/me",
-            "client_id": "pam-public",
-            "scope": "openid profile",
-            "ca_file": self.idp.ca_file,
-            "timeout": "60",
-            "http_timeout": "5",
-            "debug": "on",
-        }
-        config.update(overrides)
-        return {k: v for k, v in config.items() if v is not None}
+        return endpoint_config(self.idp, **overrides)
 
     def pam_service(self, name, config, control="required", after=None):
         """Writes /etc/pam.d/NAME (our module by absolute path, then AFTER, then pam_unix

@@ -63,6 +63,26 @@ def start_idp(workdir):
     return idp
 
 
+def endpoint_config(idp, **overrides):
+    """A module configuration naming the test IdP's endpoints explicitly (no discovery);
+    OVERRIDES replace keys, None removes one."""
+    issuer = idp.issuer
+    config = {
+        "device_authorization_endpoint": f"{issuer}/device/auth",
+        "token_endpoint": f"{issuer}/token",
+        "userinfo_endpoint": f"{issuer}/me",
+        "client_id": "pam-public",
+        "scope": "openid profile",
+        "ca_file": idp.ca_file,
+        "timeout": "60",
+        "http_timeout": "5",
+        "debug": "on",
+        "cache": "off",  # cache tests turn it on with a directory of their own
+    }
+    config.update(overrides)
+    return {k: v for k, v in config.items() if v is not None}
+
+
 class Login:
     """What one PAM transaction showed and returned."""
 
@@ -106,21 +126,7 @@ class Stack:
         return path
 
     def base_config(self, **overrides):
-        issuer = self.idp.issuer
-        config = {
-            "device_authorization_endpoint": f"{issuer}/device/auth",
-            "token_endpoint": f"{issuer}/token",
-            "userinfo_endpoint": f"{issuer}/me",
-            "client_id": "pam-public",
-            "scope": "openid profile",
-            "ca_file": self.idp.ca_file,
-            "timeout": "60",
-            "http_timeout": "5",
-            "debug": "on",
-            "cache": "off",  # cache tests turn it on with a directory of their own
-        }
-        config.update(overrides)
-        return {k: v for k, v in config.items() if v is not None}
+        return endpoint_config(self.idp, **overrides)
 
     def issuer_config(self, **overrides):
         """A configuration that names only the issuer: everything else is discovered."""

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "scratch_dir.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,8 +105,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	strcpy(f->dir, "/tmp/test_cache-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(scratch_dir_create(f->dir, sizeof(f->dir), "test_cache"), 0);
 	snprintf(f->cache, sizeof(f->cache), "%s/cache", f->dir);
 	*state = f;
 	return 0;
@@ -113,9 +114,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char command[200];
-	snprintf(command, sizeof(command), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(command), 0);
+	assert_int_equal(scratch_dir_remove(f->dir), 0);
 	free(f);
 	return 0;
 }

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "scratch_dir.h"
 #include <fcntl.h>
 #include <ftw.h>
 #include <json-c/json.h>
@@ -1349,8 +1351,7 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	if (f == NULL)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_trust_rules.XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
+	if (scratch_dir_create(f->dir, sizeof(f->dir), "test_trust_rules") != 0) {
 		free(f);
 		return -1;
 	}
@@ -1361,35 +1362,12 @@ static int setup(void **state)
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	int rc = nftw(f->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+	int rc = scratch_dir_remove(f->dir);
 	free(f);
 	return rc;
-}
-
-/* Writes LEN bytes of CONTENT to PATH with exactly MODE (whatever the umask). */
-static void write_bytes(const char *path, const char *content, size_t len, mode_t mode)
-{
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, content, len), (ssize_t)len);
-	assert_int_equal(fchmod(fd, mode), 0);
-	assert_int_equal(close(fd), 0);
-}
-
-static void write_file(const char *path, const char *content, mode_t mode)
-{
-	write_bytes(path, content, strlen(content), mode);
 }
 
 /* ---- trusted_file_read ---- */
