@@ -21,9 +21,11 @@
 #define PAM_USER_MAX 256
 
 /* Set in the PAM environment when a login was refused in a way a retry cannot change (the
- * person said no, or the policy said no). sshd runs each keyboard-interactive attempt in
- * a fresh child and carries only the PAM environment back, so this is the one place the
- * next attempt can see it; setcred removes it before any session. */
+ * person said no, or the policy said no), so that a retry on the same handle (sudo's, or
+ * pamtester's) ends at once. It lives in the handle, not in process state (house rule 4).
+ * sshd returns the environment from its keyboard-interactive child only after a success,
+ * so it never sees this marker: for sshd a denial's PAM_MAXTRIES does the job. setcred
+ * removes the marker before any session. */
 #define REFUSED_MARKER "PAM_OAUTH2_REFUSED"
 
 static const char *pam_item_string(pam_handle_t *pamh, int item)
