@@ -6,6 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool conversation_available(pam_handle_t *pamh)
+{
+	const void *item = NULL;
+	const struct pam_conv *conv;
+	if (pam_get_item(pamh, PAM_CONV, &item) != PAM_SUCCESS || item == NULL)
+		return false;
+	conv = item;
+	return conv->conv != NULL;
+}
+
 int conversation_show_info(pam_handle_t *pamh, const struct line_list *messages)
 {
 	/* One message per call: sshd, sudo and pamtester all handle that the same way,

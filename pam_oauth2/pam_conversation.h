@@ -5,7 +5,13 @@
 
 #include "line_list.h"
 
+#include <security/pam_appl.h>
 #include <security/pam_modules.h>
+#include <stdbool.h>
+
+/* True when the application gave us a conversation function: without one nobody can see a
+ * code, so there is no point asking the IdP for one. */
+bool conversation_available(pam_handle_t *pamh);
 
 /* Shows each of MESSAGES as one PAM_TEXT_INFO message, in order. Returns a PAM code. */
 int conversation_show_info(pam_handle_t *pamh, const struct line_list *messages);

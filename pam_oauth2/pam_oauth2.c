@@ -93,6 +93,11 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		result = LOGIN_ALREADY_REFUSED;
 		goto done;
 	}
+	if (!conversation_available(pamh)) {
+		snprintf(reason, sizeof(reason), "the application gave no conversation function");
+		result = LOGIN_CONV_ERROR;
+		goto done;
+	}
 	if (pam_get_user(pamh, &user, NULL) != PAM_SUCCESS || user == NULL || user[0] == '\0') {
 		snprintf(reason, sizeof(reason), "no user name");
 		user = NULL;

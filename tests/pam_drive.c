@@ -2,6 +2,7 @@
  * exact return code of each step, so tests can tell PAM_AUTH_ERR from
  * PAM_AUTHINFO_UNAVAIL. Usage: pam_drive SERVICE USER [RHOST]
  * PAM_DRIVE_CONFDIR=DIR reads the service from DIR (pam_start_confdir).
+ * PAM_DRIVE_CONV=none|null-response imitates a broken application.
  * PAM_DRIVE_FLAGS=silent passes PAM_SILENT; PAM_DRIVE_ATTEMPTS=N retries on the same handle.
  * Messages go to stdout as "INFO: ..." / "ERROR: ..." lines; a prompt is printed as
  * "PROMPT: text" and answered with one line from stdin. */
@@ -48,13 +49,31 @@ static int conversation(int count, const struct pam_message **messages, struct p
 	return PAM_SUCCESS;
 }
 
+static int null_response_conversation(int count, const struct pam_message **messages, struct pam_response **responses,
+				      void *data)
+{
+	(void)data;
+	for (int i = 0; i < count; i++)
+		printf("%s: %s\n", messages[i]->msg_style == PAM_TEXT_INFO ? "INFO" : "PROMPT", messages[i]->msg);
+	fflush(stdout);
+	*responses = NULL;
+	return PAM_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
 		fprintf(stderr, "usage: %s SERVICE USER [RHOST]\n", argv[0]);
 		return 2;
 	}
+	/* PAM_DRIVE_CONV=none gives libpam no conversation function; =null-response answers a
+	 * prompt with PAM_SUCCESS and no response: applications that misbehave. */
+	const char *conv_mode = getenv("PAM_DRIVE_CONV");
 	struct pam_conv conv = { conversation, NULL };
+	if (conv_mode != NULL && strcmp(conv_mode, "none") == 0)
+		conv.conv = NULL;
+	else if (conv_mode != NULL && strcmp(conv_mode, "null-response") == 0)
+		conv.conv = null_response_conversation;
 	pam_handle_t *pamh = NULL;
 	/* PAM_DRIVE_CONFDIR: read the service from that directory (Linux-PAM >= 1.4), the real
 	 * libpam without /etc/pam.d and without pam_wrapper's shared /tmp/pam.X directories. */
