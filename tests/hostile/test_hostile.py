@@ -508,6 +508,18 @@ CASES = [
          AUTH_ERR, VERIFY, "id_token refused", config=issuer_config),
     Case("id_token_alg_not_allowed", id_token_case({"alg": "PS256", "kid": "rsa-1"}), AUTH_ERR, VERIFY,
          "id_token refused", config=lambda s: dict(issuer_config(s), allowed_algs="ES256")),
+    # RFC 8414 fallback: no OpenID document (404, unscripted), the same metadata at RFC 8414's
+    # well-known path: the flow runs through it (and refuses the other user's ID token).
+    Case("discovery_falls_back_to_rfc8414",
+         lambda s: {("/.well-known/oauth-authorization-server" if path == "/.well-known/openid-configuration"
+                     else path): step
+                    for path, step in id_token_case({"alg": "RS256", "kid": "rsa-1"},
+                                                    {"preferred_username": "bob", "sub": "bob-sub"})(s).items()},
+         AUTH_ERR, "not authorized for alice", "preferred_username='bob'", config=issuer_config,
+         check=lambda server, login: (H.Check.equal(len(server.hits("/.well-known/openid-configuration")), 1,
+                                                    "OpenID discovery tried first"),
+                                      H.Check.equal(len(server.hits("/.well-known/oauth-authorization-server")), 1,
+                                                    "RFC 8414 document fetched"))),
     Case("discovery_issuer_mismatch",
          lambda s: dict(id_token_case({"alg": "RS256", "kid": "rsa-1"})(s),
                         **{"/.well-known/openid-configuration": {"body": {
