@@ -21,7 +21,7 @@ build_packages="autoconf automake libtool pkg-config make gcc libpam0g-dev libcu
 	libjson-c-dev libqrencode-dev libssl-dev"
 test_packages="libcmocka-dev libpam-wrapper libpamtest0-dev libnss-wrapper pamtester python3 openssl
 	nodejs npm valgrind openssh-server openssh-client sudo python3-paramiko python3-pexpect expect tmux
-	zbar-tools clang libclang-rt-14-dev dpkg-dev debhelper fakeroot lintian rpm groff-base mandoc"
+	zbar-tools clang clang-format libclang-rt-14-dev dpkg-dev debhelper fakeroot lintian rpm groff-base mandoc"
 
 missing=
 for package in $build_packages $test_packages; do

@@ -43,8 +43,9 @@ int main(int argc, char **argv)
 		return 127;
 	}
 	if (pid == 0) {
-		if (private_tmp && (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-				    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=16m") != 0)) {
+		if (private_tmp &&
+		    (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
+		     mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=16m") != 0)) {
 			perror("private /tmp");
 			_exit(127);
 		}
@@ -63,8 +64,7 @@ int main(int argc, char **argv)
 	FILE *out = fopen(argv[1], "w");
 	if (out != NULL) {
 		fprintf(out, "%ld %ld %ld %d\n", (long)usage.ru_utime.tv_sec * 1000000L + (long)usage.ru_utime.tv_usec,
-			(long)usage.ru_stime.tv_sec * 1000000L + (long)usage.ru_stime.tv_usec, usage.ru_maxrss,
-			status);
+			(long)usage.ru_stime.tv_sec * 1000000L + (long)usage.ru_stime.tv_usec, usage.ru_maxrss, status);
 		fclose(out);
 	}
 	if (WIFEXITED(status))
