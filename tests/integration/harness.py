@@ -212,11 +212,18 @@ class Stack:
                     last = None
                     if on_prompt:
                         on_prompt(login)
-                    if close_stdin:
-                        proc.stdin.close()
-                    else:
-                        proc.stdin.write("\n")
-                        proc.stdin.flush()
+                    try:
+                        if close_stdin:
+                            proc.stdin.close()
+                        else:
+                            proc.stdin.write("\n")
+                            proc.stdin.flush()
+                    except BrokenPipeError:
+                        # The process stopped reading (a conversation that never reads input).
+                        try:
+                            proc.stdin.close()
+                        except OSError:
+                            pass
                     continue
                 elif line.startswith("RESULT authenticate "):
                     login.result = int(line.split()[2])
