@@ -113,14 +113,40 @@ struct raw_value {
 
 #define KEY_COUNT (sizeof(oauth2_config_keys) / sizeof(oauth2_config_keys[0]) - 1)
 
-static void set_error(char *error, size_t error_size, const char *format, ...) __attribute__((format(printf, 3, 4)));
+/* Where problems go: the first into ERROR (what the module logs), and each to REPORT when
+ * one is given (the check tool), in which case the loader goes on to find the others. */
+struct problems {
+	char *error;
+	size_t error_size;
+	config_problem_report report;
+	void *data;
+	unsigned count;
+};
 
-static void set_error(char *error, size_t error_size, const char *format, ...)
+static void problem(struct problems *problems, const char *format, ...) __attribute__((format(printf, 2, 3)));
+
+static void problem(struct problems *problems, const char *format, ...)
 {
+	char line[512];
 	va_list args;
 	va_start(args, format);
-	vsnprintf(error, error_size, format, args);
+	vsnprintf(line, sizeof(line), format, args);
 	va_end(args);
+	/* Problems quote paths and file names as written, which may hold any bytes. */
+	char *safe = sanitize_for_terminal(line, strlen(line), sizeof(line) - 1);
+	const char *text = safe != NULL ? safe : "unprintable problem";
+	if (problems->count == 0)
+		snprintf(problems->error, problems->error_size, "%s", text);
+	if (problems->report != NULL)
+		problems->report(problems->data, text);
+	problems->count++;
+	free(safe);
+}
+
+/* Whether to look for more problems after one. */
+static bool keep_going(const struct problems *problems)
+{
+	return problems->report != NULL;
 }
 
 static const struct config_key *find_key(const char *name, size_t len, size_t *index)
@@ -169,26 +195,26 @@ static void printable_name(const char *name, size_t len, char *out, size_t out_s
 /* Stores one "key=value" setting. A later source overrides an earlier one; within
  * one source a key may appear once. */
 static int store_setting(struct raw_value *raw, bool *seen_here, const char *key, size_t key_len, const char *value,
-			 const char *origin, char *error, size_t error_size)
+			 const char *origin, struct problems *problems)
 {
 	size_t index;
 	char name[64];
 	if (find_key(key, key_len, &index) == NULL) {
 		printable_name(key, key_len, name, sizeof(name));
-		set_error(error, error_size, "%s: unknown key '%s'", origin, name);
+		problem(problems, "%s: unknown key '%s'", origin, name);
 		return -1;
 	}
 	if (seen_here[index]) {
-		set_error(error, error_size, "%s: '%s' is set twice", origin, oauth2_config_keys[index].name);
+		problem(problems, "%s: '%s' is set twice", origin, oauth2_config_keys[index].name);
 		return -1;
 	}
 	if (value[0] == '\0') {
-		set_error(error, error_size, "%s: '%s' has an empty value", origin, oauth2_config_keys[index].name);
+		problem(problems, "%s: '%s' has an empty value", origin, oauth2_config_keys[index].name);
 		return -1;
 	}
 	char *copy = strdup(value);
 	if (copy == NULL) {
-		set_error(error, error_size, "out of memory");
+		problem(problems, "out of memory");
 		return -1;
 	}
 	free(raw[index].text);
@@ -198,39 +224,41 @@ static int store_setting(struct raw_value *raw, bool *seen_here, const char *key
 	return 0;
 }
 
-static int check_config_file(FILE *file, const char *path, uid_t file_owner, char *error, size_t error_size)
+static int check_config_file(FILE *file, const char *path, uid_t file_owner, struct problems *problems)
 {
 	struct stat st;
 	if (fstat(fileno(file), &st) != 0 || !S_ISREG(st.st_mode)) {
-		set_error(error, error_size, "%s: not a regular file", path);
+		problem(problems, "%s: not a regular file", path);
 		return -1;
 	}
 	/* Whoever can write this file decides which IdP may log people in. */
 	if (st.st_uid != file_owner || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-		set_error(error, error_size, "%s: must be owned by root and not writable by group or others", path);
+		problem(problems, "%s: must be owned by root and not writable by group or others", path);
 		return -1;
 	}
 	return 0;
 }
 
-static int read_config_file(const char *path, bool must_exist, uid_t file_owner, struct raw_value *raw, char *error,
-			    size_t error_size)
+static int read_config_file(const char *path, bool must_exist, uid_t file_owner, struct raw_value *raw,
+			    struct problems *problems)
 {
 	FILE *file = fopen(path, "re");
 	if (file == NULL) {
 		if (errno == ENOENT && !must_exist)
 			return 0;
-		set_error(error, error_size, "%s: cannot open: %s", path, strerror(errno));
+		problem(problems, "%s: cannot open: %s", path, strerror(errno));
 		return -1;
 	}
-	int rc = check_config_file(file, path, file_owner, error, error_size);
+	int rc = check_config_file(file, path, file_owner, problems);
 	bool seen[KEY_COUNT] = { false };
 	char line[CONFIG_LINE_MAX + 2];
 	char origin[sizeof(raw[0].origin)];
-	for (unsigned number = 1; rc == 0 && fgets(line, sizeof(line), file) != NULL; number++) {
+	for (unsigned number = 1; (rc == 0 || keep_going(problems)) && fgets(line, sizeof(line), file) != NULL;
+	     number++) {
 		snprintf(origin, sizeof(origin), "%.80s:%u", path, number);
 		if (strchr(line, '\n') == NULL && !feof(file)) {
-			set_error(error, error_size, "%s: line longer than %d bytes", origin, CONFIG_LINE_MAX);
+			/* The rest of an overlong line would read as lines of its own: stop here. */
+			problem(problems, "%s: line longer than %d bytes", origin, CONFIG_LINE_MAX);
 			rc = -1;
 			break;
 		}
@@ -239,16 +267,17 @@ static int read_config_file(const char *path, bool must_exist, uid_t file_owner,
 			continue;
 		char *equals = strchr(text, '=');
 		if (equals == NULL) {
-			set_error(error, error_size, "%s: expected 'key = value'", origin);
+			problem(problems, "%s: expected 'key = value'", origin);
 			rc = -1;
-			break;
+			continue;
 		}
 		*equals = '\0';
 		char *key = trim(text);
-		rc = store_setting(raw, seen, key, strlen(key), trim(equals + 1), origin, error, error_size);
+		if (store_setting(raw, seen, key, strlen(key), trim(equals + 1), origin, problems) != 0)
+			rc = -1;
 	}
 	if (rc == 0 && ferror(file)) {
-		set_error(error, error_size, "%s: read error", path);
+		problem(problems, "%s: read error", path);
 		rc = -1;
 	}
 	explicit_bzero(line, sizeof(line));
@@ -276,37 +305,36 @@ static bool has_control_character(const char *value)
 
 /* Converts and checks one value into its field. */
 static int convert_value(struct oauth2_config *config, const struct config_key *key, const char *value,
-			 const char *origin, char *error, size_t error_size)
+			 const char *origin, struct problems *problems)
 {
 	void *field = (char *)config + key->offset;
 	switch (key->type) {
 	case CONFIG_URL:
 		if (!is_https_url(value)) {
-			set_error(error, error_size, "%s: %s must be an https URL", origin, key->name);
+			problem(problems, "%s: %s must be an https URL", origin, key->name);
 			return -1;
 		}
 		break;
 	case CONFIG_SCOPES:
 		if (!scope_set_is_valid(value)) {
-			set_error(error, error_size, "%s: %s holds a character not allowed in a scope", origin,
-				  key->name);
+			problem(problems, "%s: %s holds a character not allowed in a scope", origin, key->name);
 			return -1;
 		}
 		break;
 	case CONFIG_PATH:
 		if (value[0] != '/') {
-			set_error(error, error_size, "%s: %s must be an absolute path", origin, key->name);
+			problem(problems, "%s: %s must be an absolute path", origin, key->name);
 			return -1;
 		}
 		/* A path is echoed in errors and logs, so it obeys the string rule too. */
 		if (has_control_character(value)) {
-			set_error(error, error_size, "%s: %s holds a control character", origin, key->name);
+			problem(problems, "%s: %s holds a control character", origin, key->name);
 			return -1;
 		}
 		break;
 	case CONFIG_STRING:
 		if (has_control_character(value)) {
-			set_error(error, error_size, "%s: %s holds a control character", origin, key->name);
+			problem(problems, "%s: %s holds a control character", origin, key->name);
 			return -1;
 		}
 		break;
@@ -315,8 +343,8 @@ static int convert_value(struct oauth2_config *config, const struct config_key *
 		errno = 0;
 		long seconds = strtol(value, &end, 10);
 		if (errno != 0 || end == value || *end != '\0' || seconds < key->min || seconds > key->max) {
-			set_error(error, error_size, "%s: %s must be a whole number of seconds from %ld to %ld", origin,
-				  key->name, key->min, key->max);
+			problem(problems, "%s: %s must be a whole number of seconds from %ld to %ld", origin, key->name,
+				key->min, key->max);
 			return -1;
 		}
 		*(long *)field = seconds;
@@ -335,7 +363,7 @@ static int convert_value(struct oauth2_config *config, const struct config_key *
 			for (size_t i = 0; key->choices[i] != NULL; i++)
 				snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s", i ? ", " : "",
 					 key->choices[i]);
-			set_error(error, error_size, "%s: %s must be one of: %s", origin, key->name, names);
+			problem(problems, "%s: %s must be one of: %s", origin, key->name, names);
 			return -1;
 		}
 		if (key->type == CONFIG_BOOL)
@@ -347,7 +375,7 @@ static int convert_value(struct oauth2_config *config, const struct config_key *
 	}
 	char *copy = strdup(value);
 	if (copy == NULL) {
-		set_error(error, error_size, "out of memory");
+		problem(problems, "out of memory");
 		return -1;
 	}
 	*(char **)field = copy;
@@ -357,7 +385,7 @@ static int convert_value(struct oauth2_config *config, const struct config_key *
 /* Rules between keys, checked once every key has its value. */
 /* An unset scope asks for openid and whatever require_scope needs: a required scope
  * that is never requested could never be granted. */
-static int default_scope_covers_required(struct oauth2_config *config, char *error, size_t error_size)
+static int default_scope_covers_required(struct oauth2_config *config, struct problems *problems)
 {
 	struct strbuf scope;
 	strbuf_init(&scope, 0);
@@ -371,7 +399,7 @@ static int default_scope_covers_required(struct oauth2_config *config, char *err
 	}
 	if (rc != 0) {
 		strbuf_wipe_free(&scope);
-		set_error(error, error_size, "out of memory");
+		problem(problems, "out of memory");
 		return -1;
 	}
 	free(config->scope);
@@ -380,19 +408,19 @@ static int default_scope_covers_required(struct oauth2_config *config, char *err
 }
 
 /* Rules about where the IdP is and how its tokens are trusted. */
-static int check_trust(const struct oauth2_config *config, char *error, size_t error_size)
+static int check_trust(const struct oauth2_config *config, struct problems *problems)
 {
 	if (config->issuer == NULL &&
 	    (config->device_authorization_endpoint == NULL || config->token_endpoint == NULL)) {
-		set_error(error, error_size, "set issuer, or both device_authorization_endpoint and token_endpoint");
+		problem(problems, "set issuer, or both device_authorization_endpoint and token_endpoint");
 		return -1;
 	}
 	const char *cursor = config->allowed_algs;
 	while (*cursor != '\0') {
 		size_t skip = strspn(cursor, " "), len = strcspn(cursor + skip, " ");
 		if (len > 0 && !jws_alg_supported(cursor + skip, len)) {
-			set_error(error, error_size, "allowed_algs: '%.*s' is not supported (only %s)", (int)len,
-				  cursor + skip, JWS_SUPPORTED_ALGS);
+			problem(problems, "allowed_algs: '%.*s' is not supported (only %s)", (int)len, cursor + skip,
+				JWS_SUPPORTED_ALGS);
 			return -1;
 		}
 		cursor += skip + len;
@@ -401,43 +429,42 @@ static int check_trust(const struct oauth2_config *config, char *error, size_t e
 	bool jwt_used = config->scope_source == SCOPE_SOURCE_JWT || config->identity_source == IDENTITY_SOURCE_JWT ||
 			(config->audience != NULL && config->scope_source == SCOPE_SOURCE_AUTO);
 	if (jwt_used && (config->audience == NULL || config->issuer == NULL)) {
-		set_error(error, error_size, "JWT access tokens (audience, or a jwt source) need audience and issuer");
+		problem(problems, "JWT access tokens (audience, or a jwt source) need audience and issuer");
 		return -1;
 	}
 	if (config->identity_source == IDENTITY_SOURCE_ID_TOKEN &&
 	    (config->issuer == NULL || !scope_set_contains(config->scope, "openid", 6))) {
-		set_error(error, error_size, "identity_source=id_token needs issuer and openid in scope");
+		problem(problems, "identity_source=id_token needs issuer and openid in scope");
 		return -1;
 	}
 	if (config->audience != NULL && strchr(config->audience, ':') == NULL) {
-		set_error(error, error_size, "audience must be an absolute URI (RFC 8707)");
+		problem(problems, "audience must be an absolute URI (RFC 8707)");
 		return -1;
 	}
 	return 0;
 }
 
-static int check_combination(struct oauth2_config *config, uid_t file_owner, char *error, size_t error_size)
+static int check_combination(struct oauth2_config *config, uid_t file_owner, struct problems *problems)
 {
-	if (check_trust(config, error, error_size) != 0)
+	if (check_trust(config, problems) != 0)
 		return -1;
 	if (config->client_auth == CLIENT_AUTH_UNSET)
 		config->client_auth = config->client_secret_file != NULL ? CLIENT_AUTH_BASIC : CLIENT_AUTH_NONE;
 	if (config->client_auth != CLIENT_AUTH_NONE && config->client_secret_file == NULL) {
-		set_error(error, error_size, "client_auth=%s needs client_secret_file",
-			  client_auth_names[config->client_auth]);
+		problem(problems, "client_auth=%s needs client_secret_file", client_auth_names[config->client_auth]);
 		return -1;
 	}
 	if (config->client_auth == CLIENT_AUTH_NONE && config->client_secret_file != NULL) {
-		set_error(error, error_size, "client_secret_file is set but client_auth=none would not use it");
+		problem(problems, "client_secret_file is set but client_auth=none would not use it");
 		return -1;
 	}
 	char missing[128];
 	if (!scope_set_contains_all(config->scope, config->require_scope, missing, sizeof(missing))) {
-		set_error(error, error_size, "require_scope '%s' is not requested in scope", missing);
+		problem(problems, "require_scope '%s' is not requested in scope", missing);
 		return -1;
 	}
 	if (config->http_timeout >= config->timeout) {
-		set_error(error, error_size, "http_timeout must be shorter than timeout");
+		problem(problems, "http_timeout must be shorter than timeout");
 		return -1;
 	}
 	if (config->ca_file != NULL) {
@@ -446,7 +473,7 @@ static int check_combination(struct oauth2_config *config, uid_t file_owner, cha
 		char *bundle = NULL;
 		if (trusted_file_read_following(config->ca_file, file_owner, S_IWGRP | S_IWOTH, 16 * 1024 * 1024,
 						&bundle, &why) != 0) {
-			set_error(error, error_size, "ca_file %s %s", config->ca_file, why);
+			problem(problems, "ca_file %s %s", config->ca_file, why);
 			return -1;
 		}
 		free(bundle);
@@ -456,26 +483,26 @@ static int check_combination(struct oauth2_config *config, uid_t file_owner, cha
 		unsigned line;
 		if (trusted_file_read(config->username_map, file_owner, S_IWGRP | S_IWOTH, USERNAME_MAP_MAX,
 				      &config->username_map_content, &why) != 0) {
-			set_error(error, error_size, "username_map %s %s", config->username_map, why);
+			problem(problems, "username_map %s %s", config->username_map, why);
 			return -1;
 		}
 		if (username_map_validate(config->username_map_content, &line, &why) != 0) {
-			set_error(error, error_size, "%s:%u: %s", config->username_map, line, why);
+			problem(problems, "%s:%u: %s", config->username_map, line, why);
 			return -1;
 		}
 	}
 	if (config->client_secret_file != NULL) {
 		const char *why;
 		if (secret_file_read(config->client_secret_file, file_owner, &config->client_secret, &why) != 0) {
-			set_error(error, error_size, "client_secret_file %s %s", config->client_secret_file, why);
+			problem(problems, "client_secret_file %s %s", config->client_secret_file, why);
 			return -1;
 		}
 	}
 	return 0;
 }
 
-int oauth2_config_load(struct oauth2_config *config, int argc, const char **argv, const char *default_path,
-		       uid_t file_owner, char *error, size_t error_size)
+static int load(struct oauth2_config *config, int argc, const char **argv, const char *default_path, uid_t file_owner,
+		struct problems *problems)
 {
 	memset(config, 0, sizeof(*config));
 	config->client_auth = CLIENT_AUTH_UNSET; /* its default depends on client_secret_file */
@@ -489,15 +516,14 @@ int oauth2_config_load(struct oauth2_config *config, int argc, const char **argv
 	for (int i = 0; i < argc; i++) {
 		if (strncmp(argv[i], "config=", 7) == 0) {
 			if (path_given || argv[i][7] != '/') {
-				set_error(error, error_size,
-					  "argument config= must be given once, as an absolute path");
+				problem(problems, "argument config= must be given once, as an absolute path");
 				goto done;
 			}
 			path = argv[i] + 7;
 			path_given = true;
 		}
 	}
-	if (read_config_file(path, path_given, file_owner, raw, error, error_size) != 0)
+	if (read_config_file(path, path_given, file_owner, raw, problems) != 0 && !keep_going(problems))
 		goto done;
 
 	bool seen_in_args[KEY_COUNT] = { false };
@@ -514,10 +540,13 @@ int oauth2_config_load(struct oauth2_config *config, int argc, const char **argv
 		printable_name(arg, key_len, name, sizeof(name));
 		snprintf(origin, sizeof(origin), "argument '%s'", name);
 		if (equals == NULL && value[0] == '\0') {
-			set_error(error, error_size, "%s: expected key=value", origin);
-			goto done;
+			problem(problems, "%s: expected key=value", origin);
+			if (!keep_going(problems))
+				goto done;
+			continue;
 		}
-		if (store_setting(raw, seen_in_args, arg, key_len, value, origin, error, error_size) != 0)
+		if (store_setting(raw, seen_in_args, arg, key_len, value, origin, problems) != 0 &&
+		    !keep_going(problems))
 			goto done;
 	}
 
@@ -526,31 +555,45 @@ int oauth2_config_load(struct oauth2_config *config, int argc, const char **argv
 		const char *value = raw[i].text != NULL ? raw[i].text : key->default_value;
 		if (value == NULL) {
 			if (key->required) {
-				set_error(error, error_size, "required key '%s' is not set", key->name);
-				goto done;
+				problem(problems, "required key '%s' is not set", key->name);
+				if (!keep_going(problems))
+					goto done;
 			}
 			continue;
 		}
 		const char *origin = raw[i].text != NULL ? raw[i].origin : "default";
-		if (convert_value(config, key, value, origin, error, error_size) != 0)
+		if (convert_value(config, key, value, origin, problems) != 0 && !keep_going(problems))
 			goto done;
 	}
-	if (raw_text(raw, "scope") == NULL && default_scope_covers_required(config, error, error_size) != 0)
+	/* Rules between keys need every value: they wait until each one is sound. */
+	if (problems->count > 0)
 		goto done;
-	rc = check_combination(config, file_owner, error, error_size);
+	if (raw_text(raw, "scope") == NULL && default_scope_covers_required(config, problems) != 0)
+		goto done;
+	rc = check_combination(config, file_owner, problems);
 done:
 	for (size_t i = 0; i < KEY_COUNT; i++)
 		free(raw[i].text);
-	if (rc != 0) {
+	if (rc != 0 || problems->count > 0) {
 		oauth2_config_free(config);
-		/* Errors quote paths and file names as written, which may hold any bytes: make
-		 * the line safe for the log and the check tool's terminal in one place. */
-		char *safe = sanitize_for_terminal(error, strlen(error), error_size > 4 ? error_size - 1 : 4);
-		if (safe != NULL && strlen(safe) < error_size)
-			memcpy(error, safe, strlen(safe) + 1);
-		free(safe);
+		rc = -1;
 	}
 	return rc;
+}
+
+int oauth2_config_load(struct oauth2_config *config, int argc, const char **argv, const char *default_path,
+		       uid_t file_owner, char *error, size_t error_size)
+{
+	struct problems problems = { error, error_size, NULL, NULL, 0 };
+	return load(config, argc, argv, default_path, file_owner, &problems);
+}
+
+int oauth2_config_check(struct oauth2_config *config, int argc, const char **argv, const char *default_path,
+			uid_t file_owner, config_problem_report report, void *data)
+{
+	char first[512];
+	struct problems problems = { first, sizeof(first), report, data, 0 };
+	return load(config, argc, argv, default_path, file_owner, &problems);
 }
 
 void oauth2_config_free(struct oauth2_config *config)

@@ -78,6 +78,16 @@ extern const struct config_key oauth2_config_keys[];
 int oauth2_config_load(struct oauth2_config *config, int argc, const char **argv, const char *default_path,
 		       uid_t file_owner, char *error, size_t error_size);
 
+/* Called once for each problem oauth2_config_check finds, with one safe line naming the
+ * file and line, or the argument, where it is. */
+typedef void (*config_problem_report)(void *data, const char *problem);
+
+/* As oauth2_config_load, but reports every problem it can find instead of stopping at
+ * the first: each bad line, argument or value, and each missing key. Rules between keys
+ * (and the files they name) are checked once every value is sound. Returns 0 or -1. */
+int oauth2_config_check(struct oauth2_config *config, int argc, const char **argv, const char *default_path,
+			uid_t file_owner, config_problem_report report, void *data);
+
 void oauth2_config_free(struct oauth2_config *config);
 
 #endif

@@ -97,6 +97,12 @@ static int terminal_conversation(int count, const struct pam_message **messages,
 	return PAM_SUCCESS;
 }
 
+static void print_problem(void *data, const char *problem)
+{
+	(void)data;
+	printf("FAIL %-30s %s\n", "configuration", problem);
+}
+
 static void print_step(void *data, bool ok, const char *step, const char *detail)
 {
 	(void)data;
@@ -162,11 +168,10 @@ int main(int argc, char **argv)
 	module_args[module_argc] = NULL;
 
 	struct oauth2_config config;
-	char error[512];
 	printf("configuration: %s\n", config_arg != NULL ? config_arg + 7 : OAUTH2_CONFIG_DEFAULT_PATH);
-	if (oauth2_config_load(&config, module_argc, module_args, OAUTH2_CONFIG_DEFAULT_PATH, 0, error,
-			       sizeof(error)) != 0) {
-		printf("FAIL %-30s %s\n", "configuration", error);
+	/* Every problem, each with its file and line (or argument), not only the first. */
+	if (oauth2_config_check(&config, module_argc, module_args, OAUTH2_CONFIG_DEFAULT_PATH, 0, print_problem,
+				NULL) != 0) {
 		free(config_arg);
 		return EXIT_USAGE;
 	}

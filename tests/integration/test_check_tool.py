@@ -53,6 +53,15 @@ def test_config_problem_is_named_with_its_line(stack):
     Check.contains(result.stdout, f"{path}:6: unknown key 'colour'", "problem and line")
 
 
+def test_every_config_problem_is_reported_with_its_line(stack):
+    path = write_config(stack, "check-many", GOOD + "colour = blue\ntimeout = soon\nqr = sideways\nnonsense\n")
+    result = run("--config", path, "--arg", "shape=round")
+    Check.equal(result.returncode, 2, "exit status")
+    for needle in (f"{path}:6: unknown key 'colour'", f"{path}:7: timeout must be", f"{path}:8: qr must be one of",
+                   f"{path}:9: expected 'key = value'", "argument 'shape': unknown key 'shape'"):
+        Check.contains(result.stdout, needle, "problem and line")
+
+
 def test_secret_file_readable_by_others_is_refused(stack):
     result = run("--config", write_config(stack, "check-secret-mode", GOOD, secret_mode=0o644))
     Check.equal(result.returncode, 2, "exit status")

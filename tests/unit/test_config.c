@@ -863,6 +863,52 @@ static void test_secret_file_with_client_auth_none_is_refused(void **state)
 	assert_null(strstr(error, SECRET));
 }
 
+struct collected {
+	char lines[8][512];
+	int count;
+};
+
+static void collect_problem(void *data, const char *problem)
+{
+	struct collected *collected = data;
+	if (collected->count < 8)
+		snprintf(collected->lines[collected->count], sizeof(collected->lines[0]), "%s", problem);
+	collected->count++;
+}
+
+static void test_check_reports_every_problem_with_its_line(void **state)
+{
+	struct fixture *f = *state;
+	/* Line 2: unknown key; 3: no '='; 4: bad number; 5: bad choice; argument: unknown. */
+	write_file(f->config_path,
+		   "client_id = c\ncolour = blue\njust words\ntimeout = soon\nqr = colour\n"
+		   "device_authorization_endpoint = https://idp.example/d\ntoken_endpoint = https://idp.example/t\n",
+		   0644);
+	snprintf(f->argument, sizeof(f->argument), "config=%s", f->config_path);
+	const char *argv[] = { f->argument, "shape=round" };
+	struct collected collected = { .count = 0 };
+	struct oauth2_config config;
+	assert_int_equal(oauth2_config_check(&config, 2, argv, f->missing_path, getuid(), collect_problem, &collected),
+			 -1);
+	assert_int_equal(collected.count, 5);
+	char expected[4][600];
+	snprintf(expected[0], sizeof(expected[0]), "%s:2: unknown key 'colour'", f->config_path);
+	snprintf(expected[1], sizeof(expected[1]), "%s:3: expected 'key = value'", f->config_path);
+	snprintf(expected[2], sizeof(expected[2]), "argument 'shape': unknown key 'shape'");
+	snprintf(expected[3], sizeof(expected[3]), "%s:4: timeout must be", f->config_path);
+	for (int i = 0; i < 4; i++) {
+		bool found = false;
+		for (int j = 0; j < collected.count && j < 8; j++)
+			found = found || strncmp(collected.lines[j], expected[i], strlen(expected[i])) == 0;
+		if (!found)
+			fail_msg("no problem starting with \"%s\"", expected[i]);
+	}
+	/* The module's loader still stops at the first. */
+	char error[512];
+	assert_int_equal(oauth2_config_load(&config, 2, argv, f->missing_path, getuid(), error, sizeof(error)), -1);
+	assert_string_equal(error, collected.lines[0]);
+}
+
 static void test_failed_load_leaves_nothing_to_free(void **state)
 {
 	struct fixture *f = *state;
@@ -967,6 +1013,7 @@ int main(void)
 		TEST(test_client_auth_post_with_secret_is_accepted),
 		TEST(test_client_auth_basic_or_post_without_secret_is_refused),
 		TEST(test_secret_file_with_client_auth_none_is_refused),
+		TEST(test_check_reports_every_problem_with_its_line),
 		TEST(test_failed_load_leaves_nothing_to_free),
 		TEST(test_errors_never_contain_the_secret),
 	};
