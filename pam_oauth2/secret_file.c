@@ -11,10 +11,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int read_trusted(const char *path, int open_flags, uid_t owner, mode_t forbidden_mode, size_t max_size,
-			char **content, const char **why)
+/* Opens PATH and checks what was opened: a regular file of OWNER without FORBIDDEN_MODE
+ * bits. Returns the descriptor, or -1 with *WHY. */
+static int open_trusted(const char *path, int open_flags, uid_t owner, mode_t forbidden_mode, const char **why)
 {
-	*content = NULL;
 	/* O_NONBLOCK: opening a FIFO must not wait for a writer (the S_ISREG check refuses it). */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | open_flags);
 	if (fd < 0) {
@@ -22,23 +22,31 @@ static int read_trusted(const char *path, int open_flags, uid_t owner, mode_t fo
 		return -1;
 	}
 	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		*why = "is not a regular file";
+	} else if (st.st_uid != owner) {
+		*why = "is not owned by root";
+	} else if ((st.st_mode & forbidden_mode) != 0) {
+		*why = (forbidden_mode & (S_IRGRP | S_IROTH)) != 0 ? "is accessible by group or others (chmod 600)"
+								   : "is writable by group or others";
+	} else {
+		return fd;
+	}
+	close(fd);
+	return -1;
+}
+
+static int read_trusted(const char *path, int open_flags, uid_t owner, mode_t forbidden_mode, size_t max_size,
+			char **content, const char **why)
+{
+	*content = NULL;
+	int fd = open_trusted(path, open_flags, owner, forbidden_mode, why);
+	if (fd < 0)
+		return -1;
 	struct strbuf text;
 	/* One byte past the limit tells "too large" from "exactly at the limit". */
 	strbuf_init(&text, max_size + 1);
 	int rc = -1;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		*why = "is not a regular file";
-		goto done;
-	}
-	if (st.st_uid != owner) {
-		*why = "is not owned by root";
-		goto done;
-	}
-	if ((st.st_mode & forbidden_mode) != 0) {
-		*why = (forbidden_mode & (S_IRGRP | S_IROTH)) != 0 ? "is accessible by group or others (chmod 600)"
-								   : "is writable by group or others";
-		goto done;
-	}
 	char chunk[4096];
 	for (;;) {
 		ssize_t got = read(fd, chunk, sizeof(chunk));
@@ -66,7 +74,6 @@ static int read_trusted(const char *path, int open_flags, uid_t owner, mode_t fo
 		*why = "out of memory";
 		rc = -1;
 	}
-done:
 	strbuf_wipe_free(&text);
 	close(fd);
 	return rc;
@@ -78,10 +85,13 @@ int trusted_file_read(const char *path, uid_t owner, mode_t forbidden_mode, size
 	return read_trusted(path, O_NOFOLLOW, owner, forbidden_mode, max_size, content, why);
 }
 
-int trusted_file_read_following(const char *path, uid_t owner, mode_t forbidden_mode, size_t max_size, char **content,
-				const char **why)
+int trusted_file_check_following(const char *path, uid_t owner, mode_t forbidden_mode, const char **why)
 {
-	return read_trusted(path, 0, owner, forbidden_mode, max_size, content, why);
+	int fd = open_trusted(path, 0, owner, forbidden_mode, why);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
 }
 
 int secret_file_read(const char *path, uid_t owner, char **secret, const char **why)

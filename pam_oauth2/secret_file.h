@@ -15,10 +15,9 @@
 int trusted_file_read(const char *path, uid_t owner, mode_t forbidden_mode, size_t max_size, char **content,
 		      const char **why);
 
-/* trusted_file_read, but following symlinks (CA bundles often are links): the file
- * finally opened is the one whose owner and mode are checked. */
-int trusted_file_read_following(const char *path, uid_t owner, mode_t forbidden_mode, size_t max_size, char **content,
-				const char **why);
+/* Checks, without reading it, that PATH (symlinks followed: CA bundles often are links) is
+ * a regular file of OWNER without FORBIDDEN_MODE bits. Returns 0, or -1 with *WHY. */
+int trusted_file_check_following(const char *path, uid_t owner, mode_t forbidden_mode, const char **why);
 
 /* trusted_file_read with no permission bits for group or others, for a file of one
  * line: *SECRET is that line without its newline (secret_free it). */

@@ -141,13 +141,6 @@ def write(path, text, mode=0o644):
     return path
 
 
-def free_port():
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
 
 class Env:
     """The IdP, the host key and the system fixtures shared by all cases."""
@@ -208,7 +201,7 @@ class Env:
         }
         settings.update(options or {})
         for _ in range(5):  # another process may take the free port before sshd binds it
-            port = free_port()
+            port = closed_port()
             conf = write(os.path.join(self.workdir, f"{name}.sshd_config"),
                          f"Port {port}\n" + "".join(f"{k} {v}\n" for k, v in settings.items()))
             log = open(os.path.join(self.workdir, f"{name}.log"), "ab")

@@ -863,6 +863,29 @@ static void test_secret_file_with_client_auth_none_is_refused(void **state)
 	assert_null(strstr(error, SECRET));
 }
 
+static void test_ca_file_must_be_root_owned_and_not_writable_by_others(void **state)
+{
+	/* Whoever can write the CA bundle can impersonate the IdP; a link to a good bundle is fine. */
+	struct fixture *f = *state;
+	char ca[PATH_SIZE + 16], link[PATH_SIZE + 16], text[3 * PATH_SIZE], error[512];
+	snprintf(ca, sizeof(ca), "%s/ca.pem", f->dir);
+	snprintf(link, sizeof(link), "%s/ca-link.pem", f->dir);
+	write_file(ca, "-----BEGIN CERTIFICATE-----\n", 0644);
+	assert_int_equal(symlink(ca, link), 0);
+	struct oauth2_config config;
+	snprintf(text, sizeof(text), MINIMAL "ca_file = %s\n", link);
+	load_ok(f, text, 0, NULL, &config);
+	oauth2_config_free(&config);
+	assert_int_equal(chmod(ca, 0664), 0);
+	load_fails(f, text, 0, NULL, error, sizeof(error));
+	assert_mentions(error, "is writable by group or others");
+	assert_int_equal(chmod(ca, 0644), 0);
+	char missing[3 * PATH_SIZE];
+	snprintf(missing, sizeof(missing), MINIMAL "ca_file = %s/none.pem\n", f->dir);
+	load_fails(f, missing, 0, NULL, error, sizeof(error));
+	assert_mentions(error, "cannot be opened");
+}
+
 struct collected {
 	char lines[8][512];
 	int count;
@@ -1013,6 +1036,7 @@ int main(void)
 		TEST(test_client_auth_post_with_secret_is_accepted),
 		TEST(test_client_auth_basic_or_post_without_secret_is_refused),
 		TEST(test_secret_file_with_client_auth_none_is_refused),
+		TEST(test_ca_file_must_be_root_owned_and_not_writable_by_others),
 		TEST(test_check_reports_every_problem_with_its_line),
 		TEST(test_failed_load_leaves_nothing_to_free),
 		TEST(test_errors_never_contain_the_secret),
