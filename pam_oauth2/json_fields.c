@@ -101,21 +101,6 @@ enum json_field_status json_get_integer(struct json_object *obj, const char *key
 	return JSON_FIELD_OK;
 }
 
-const char *json_field_status_text(enum json_field_status status)
-{
-	switch (status) {
-	case JSON_FIELD_OK:
-		return "ok";
-	case JSON_FIELD_ABSENT:
-		return "missing";
-	case JSON_FIELD_BAD_TYPE:
-		return "of the wrong type";
-	case JSON_FIELD_BAD_VALUE:
-		return "empty, too long or out of range";
-	}
-	return "invalid";
-}
-
 static void wipe_strings(struct json_object *obj)
 {
 	if (json_object_is_type(obj, json_type_string)) {

@@ -31,7 +31,4 @@ enum json_field_status json_get_integer(struct json_object *obj, const char *key
  * that held tokens or codes, whose copies json-c would otherwise leave in freed memory. */
 void json_object_wipe_put(struct json_object *obj);
 
-/* A short, fixed description of STATUS for log lines. */
-const char *json_field_status_text(enum json_field_status status);
-
 #endif

@@ -37,9 +37,6 @@ enum login_result login_fetch(struct login *login, const char *what, const char 
 	return LOGIN_APPROVED;
 }
 
-/* Files trusted by the module (configuration, secrets, cache) belong to root. */
-#define TRUSTED_OWNER 0
-
 /* A cached copy of KIND for URL, or NULL (the reason logged at debug level). */
 /* Entries are keyed by URL and by the CA bundle that vouched for the answer: two
  * configurations trusting different CAs never share what they fetched. */

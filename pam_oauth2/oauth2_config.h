@@ -11,6 +11,8 @@
 
 #define OAUTH2_CONFIG_DEFAULT_PATH SECUREDIR "/pam_oauth2.conf"
 #define CONFIG_LINE_MAX 4096
+/* Files the module trusts (configuration, secrets, maps, CA bundle, cache) belong to root. */
+#define TRUSTED_OWNER 0
 
 enum client_auth { CLIENT_AUTH_UNSET = -1, CLIENT_AUTH_NONE, CLIENT_AUTH_BASIC, CLIENT_AUTH_POST };
 enum prompt_mode { PROMPT_ENTER, PROMPT_NONE };

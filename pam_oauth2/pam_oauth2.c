@@ -80,7 +80,8 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 	char reason[512] = "-";
 	const char *user = NULL;
 
-	if (oauth2_config_load(&config, argc, argv, OAUTH2_CONFIG_DEFAULT_PATH, 0, reason, sizeof(reason)) != 0) {
+	if (oauth2_config_load(&config, argc, argv, OAUTH2_CONFIG_DEFAULT_PATH, TRUSTED_OWNER, reason,
+			       sizeof(reason)) != 0) {
 		result = LOGIN_CONFIG_ERROR;
 		goto done;
 	}

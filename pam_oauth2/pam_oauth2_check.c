@@ -170,8 +170,8 @@ int main(int argc, char **argv)
 	struct oauth2_config config;
 	printf("configuration: %s\n", config_arg != NULL ? config_arg + 7 : OAUTH2_CONFIG_DEFAULT_PATH);
 	/* Every problem, each with its file and line (or argument), not only the first. */
-	if (oauth2_config_check(&config, module_argc, module_args, OAUTH2_CONFIG_DEFAULT_PATH, 0, print_problem,
-				NULL) != 0) {
+	if (oauth2_config_check(&config, module_argc, module_args, OAUTH2_CONFIG_DEFAULT_PATH, TRUSTED_OWNER,
+				print_problem, NULL) != 0) {
 		free(config_arg);
 		return EXIT_USAGE;
 	}

@@ -177,8 +177,7 @@ class Driver:
     """Spawns pam_drive (pam_start_confdir on the stack's service directory) with the syslog
     shim, and times what it shows."""
 
-    def __init__(self, stack, idp, interval_s, private_tmp=False):
-        self.private_tmp = private_tmp
+    def __init__(self, stack, idp, interval_s):
         self.memory_at_prompt = False
         self.stack = stack
         self.idp = idp
@@ -222,7 +221,7 @@ class Driver:
         stderr_path = usage_file + ".stderr"
         stderr_file = open(stderr_path, "wb")
         run.t_spawn = time.monotonic()
-        helper = [self.spawn_rusage] + (["--private-tmp"] if self.private_tmp else [])
+        helper = [self.spawn_rusage]
         if wrap:  # e.g. strace: the preload goes to pam_drive alone
             helper += [usage_file, ""] + wrap(preload)
         else:
@@ -418,12 +417,6 @@ def strace_timeline(driver, service, out_path, cache_dir):
         lines.append(f"{t - t0:9.1f} ms  {what}")
         previous = (t, what)
     return run, lines
-
-
-def pwrap_reason(run):
-    """A failure's reason without the pid and letter that vary between processes."""
-    text = run.error or f"result={run.result}"
-    return re.sub(r"\(\d+\)|/tmp/pam\.\w|buf=\S*", "", text)
 
 
 def summarize_log(entries, interval_s):

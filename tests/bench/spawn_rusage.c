@@ -1,13 +1,7 @@
-/* spawn_rusage [--private-tmp] OUTFILE PRELOAD PROGRAM [ARG]...
+/* spawn_rusage OUTFILE PRELOAD PROGRAM [ARG]...
  *
  * Runs PROGRAM with LD_PRELOAD=PRELOAD (empty: none), waits for it and writes
  * "utime_us stime_us maxrss_kib wait_status" of that child alone to OUTFILE.
- *
- * --private-tmp runs PROGRAM in a mount namespace of its own with an empty tmpfs on /tmp.
- * pam_wrapper copies the service directory into /tmp/pam.C, C being one of 62 letters and
- * digits, and fails when all are taken (or when two processes race for one): at most about
- * 60 pam_wrapper processes can run at once on one /tmp, shared with every other test run on
- * the machine. A private /tmp gives each login its own 62 names.
  *
  * Why not wait4() from Python directly: Linux carries the peak RSS of the address space
  * a process had before execve() into its ru_maxrss, and a child forked (or vforked) from
@@ -15,11 +9,8 @@
  * process forks from a small address space, so the child's ru_maxrss is its own.
  * Built by tests/bench/run.py; not part of the module or of `make check`. */
 #define _GNU_SOURCE
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
-#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -28,13 +19,8 @@
 
 int main(int argc, char **argv)
 {
-	int private_tmp = argc > 1 && strcmp(argv[1], "--private-tmp") == 0;
-	if (private_tmp) {
-		argv++;
-		argc--;
-	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: spawn_rusage [--private-tmp] OUTFILE PRELOAD PROGRAM [ARG]...\n");
+		fprintf(stderr, "usage: spawn_rusage OUTFILE PRELOAD PROGRAM [ARG]...\n");
 		return 127;
 	}
 	pid_t pid = fork();
@@ -43,12 +29,6 @@ int main(int argc, char **argv)
 		return 127;
 	}
 	if (pid == 0) {
-		if (private_tmp &&
-		    (unshare(CLONE_NEWNS) != 0 || mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0 ||
-		     mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=16m") != 0)) {
-			perror("private /tmp");
-			_exit(127);
-		}
 		if (argv[2][0] != '\0')
 			setenv("LD_PRELOAD", argv[2], 1);
 		execv(argv[3], argv + 3);

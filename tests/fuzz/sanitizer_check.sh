@@ -117,9 +117,6 @@ elif [ "$(id -u)" != 0 ]; then
 	why_not="needs root"
 elif ! command -v node >/dev/null 2>&1 || [ ! -d "$idp_modules/oidc-provider" ]; then
 	why_not="needs node and the test IdP's node_modules"
-elif [ ! -e /usr/lib/x86_64-linux-gnu/libpam_wrapper.so ] && [ ! -e /usr/lib64/libpam_wrapper.so ] &&
-	[ ! -e /usr/lib/libpam_wrapper.so ]; then
-	why_not="needs libpam_wrapper"
 fi
 # Debian's python3 first, as configure picks it (its modules, not a pyenv's).
 python=${PYTHON3:-$(command -v /usr/bin/python3 || command -v python3)}
@@ -141,11 +138,11 @@ for test in $integration_tests; do
 		continue
 	fi
 	# pam_drive is built with ASan, so the runtime is in the executable and the module's
-	# sanitizer calls resolve against it; pam_wrapper and the syslog shim are preloaded
-	# after it. Reports go to files, as the harness reads pam_drive's stdout. libpam and
-	# pam_wrapper keep some memory to the end: leaks are reported only from our sources.
+	# sanitizer calls resolve against it; the syslog shim is preloaded after it. Reports
+	# go to files, as the harness reads pam_drive's stdout. libpam keeps some memory to the
+	# end: leaks are reported only from our sources.
 	mkdir -p "$work/asan-it-$name"
-	printf '%s\n' 'leak:libpam.so' 'leak:libpam_wrapper.so' 'leak:pam_wrapper' >"$work/lsan.supp"
+	printf '%s\n' 'leak:libpam.so' >"$work/lsan.supp"
 	log=$work/asan-it-$name.log
 	ASAN_OPTIONS="detect_leaks=1:log_path=$work/asan-it-$name/report:abort_on_error=0" \
 		LSAN_OPTIONS="suppressions=$work/lsan.supp:print_suppressions=0" \

@@ -37,14 +37,6 @@ PAM_CONV_ERR = 19
 CODE_LINE = re.compile(r"Open (\S+) and enter the code: (\S+)")
 
 
-def find_pam_wrapper():
-    for d in ("/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib"):
-        path = os.path.join(d, "libpam_wrapper.so")
-        if os.path.exists(path):
-            return path
-    raise RuntimeError("libpam_wrapper.so not found (Debian: apt-get install libpam-wrapper)")
-
-
 def start_idp(workdir):
     """Copies the IdP's files into WORKDIR (the source tree may be read-only, as in
     distcheck), links its node_modules, and starts it."""
