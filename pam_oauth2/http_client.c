@@ -152,7 +152,11 @@ static enum http_status perform(struct http_client *client, const char *url, str
 		  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L) == CURLE_OK &&
 		  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L) == CURLE_OK &&
 		  curl_easy_setopt(curl, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2) == CURLE_OK &&
-		  (client->ca_file == NULL || curl_easy_setopt(curl, CURLOPT_CAINFO, client->ca_file) == CURLE_OK) &&
+		  /* ca_file is the only trust anchor: Debian's libcurl keeps its CA directory
+		   * (/etc/ssl/certs) active beside CAINFO, so any system-trusted CA could otherwise
+		   * impersonate an IdP pinned to a private CA. */
+		  (client->ca_file == NULL || (curl_easy_setopt(curl, CURLOPT_CAINFO, client->ca_file) == CURLE_OK &&
+					       curl_easy_setopt(curl, CURLOPT_CAPATH, NULL) == CURLE_OK)) &&
 		  /* The environment of sudo is the invoking user's: ignore its proxy variables. */
 		  curl_easy_setopt(curl, CURLOPT_PROXY, "") == CURLE_OK &&
 		  /* No signals (house rule 4): curl must not use SIGALRM for DNS timeouts. */
@@ -180,6 +184,9 @@ static enum http_status perform(struct http_client *client, const char *url, str
 	curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(curl, CURLOPT_POSTFIELDS, NULL);
 	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, NULL);
+	/* The status line, when one arrived: also after a failure (a body too large, a reset
+	 * mid-body), since a 200 from the token endpoint means someone approved. */
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status_code);
 	if (code != CURLE_OK) {
 		const char *detail = curl_error[0] != '\0' ? curl_error : curl_easy_strerror(code);
 		char *safe = sanitize_for_terminal(detail, strlen(detail), 160);
@@ -187,7 +194,6 @@ static enum http_status perform(struct http_client *client, const char *url, str
 		free(safe);
 		return classify_curl_error(code);
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &response->status_code);
 	if (response->status_code >= 300 && response->status_code < 400) {
 		snprintf(error, error_size, "redirect (HTTP %ld) refused", response->status_code);
 		return HTTP_FAILED;

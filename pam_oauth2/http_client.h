@@ -21,7 +21,7 @@ enum http_status {
 };
 
 struct http_response {
-	long status_code;
+	long status_code;        /* the status line's code; also set when the request then failed (0: none) */
 	struct strbuf body;      /* wiped when cleared: it may hold tokens */
 	char cache_control[512]; /* the Cache-Control header, "" when absent */
 	int64_t expires_at;      /* the Expires header as a time, 0 when absent or unparsable */

@@ -25,6 +25,12 @@ const char *identity_string_claim(struct json_object *claims, const char *name)
 	return text;
 }
 
+bool identity_claim_present(struct json_object *claims, const char *name)
+{
+	struct json_object *field = NULL;
+	return claims != NULL && json_object_object_get_ex(claims, name, &field) && field != NULL;
+}
+
 static bool has_group(struct json_object *claims, const char *groups_claim, const char *required)
 {
 	struct json_object *groups;
@@ -48,9 +54,25 @@ static bool has_group(struct json_object *claims, const char *groups_claim, cons
 	return false;
 }
 
+/* OIDC Core §5.1: an address names a person only when the IdP says it verified it. */
+static bool names_an_email(const struct identity_rules *rules)
+{
+	return strcmp(rules->username_claim, "email") == 0;
+}
+
+/* email_verified must be the JSON boolean true, in the same claims as the address. */
+static bool email_verified(struct json_object *claims)
+{
+	struct json_object *field;
+	return json_object_object_get_ex(claims, "email_verified", &field) &&
+	       json_object_is_type(field, json_type_boolean) && json_object_get_boolean(field);
+}
+
 bool identity_claims_sufficient(struct json_object *claims, const struct identity_rules *rules)
 {
 	if (identity_string_claim(claims, rules->username_claim) == NULL)
+		return false;
+	if (names_an_email(rules) && !identity_claim_present(claims, "email_verified"))
 		return false;
 	bool groups_needed = rules->require_group != NULL && rules->require_group[0] != '\0';
 	return !groups_needed || (claims != NULL && json_object_object_get_ex(claims, rules->groups_claim, NULL));
@@ -75,9 +97,15 @@ enum identity_verdict identity_decide(struct json_object *claims, const struct i
 	}
 	char *shown = sanitize_for_terminal(value, strlen(value), 96);
 	enum identity_verdict verdict = IDENTITY_ALLOWED;
+	char *identity = NULL;
+	if (names_an_email(rules) && !email_verified(claims)) {
+		snprintf(detail, detail_size, "email='%s' is not verified (email_verified is not true)",
+			 shown ? shown : "?");
+		verdict = IDENTITY_EMAIL_UNVERIFIED;
+		goto done;
+	}
 	/* The identity as compared: the claim, less the required suffix. */
 	size_t identity_len = strlen(value);
-	char *identity = NULL;
 	if (rules->username_suffix != NULL) {
 		size_t suffix_len = strlen(rules->username_suffix);
 		if (!ends_with(value, identity_len, rules->username_suffix, suffix_len, rules->ignore_case)) {

@@ -21,11 +21,12 @@ struct identity_rules {
 
 enum identity_verdict {
 	IDENTITY_ALLOWED,
-	IDENTITY_CLAIM_MISSING,   /* no string claim of that name */
-	IDENTITY_SUFFIX_MISMATCH, /* the claim does not end in the required suffix */
-	IDENTITY_NOT_MAPPED,      /* the map lists no such pair */
-	IDENTITY_MISMATCH,        /* the identity is not the local user */
-	IDENTITY_GROUP_MISSING    /* none of the required groups */
+	IDENTITY_CLAIM_MISSING,    /* no string claim of that name */
+	IDENTITY_SUFFIX_MISMATCH,  /* the claim does not end in the required suffix */
+	IDENTITY_NOT_MAPPED,       /* the map lists no such pair */
+	IDENTITY_EMAIL_UNVERIFIED, /* the identity is an email address not marked verified */
+	IDENTITY_MISMATCH,         /* the identity is not the local user */
+	IDENTITY_GROUP_MISSING     /* none of the required groups */
 };
 
 /* Decides whether CLAIMS may log in as LOCAL_USER. DETAIL gets a line for the log
@@ -39,5 +40,9 @@ bool identity_claims_sufficient(struct json_object *claims, const struct identit
 
 /* The string claim NAME (1..IDENTITY_CLAIM_MAX bytes, no NUL inside), or NULL. */
 const char *identity_string_claim(struct json_object *claims, const char *name);
+
+/* True when CLAIMS has a member NAME that is not JSON null, whatever its type or value:
+ * tells "absent" from "there, but unusable". */
+bool identity_claim_present(struct json_object *claims, const char *name);
 
 #endif

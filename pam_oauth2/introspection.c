@@ -50,7 +50,7 @@ int introspection_check(const char *body, size_t len, const char *client_id, int
 	*claims = obj;
 	return 0;
 fail:
-	json_object_put(obj);
+	json_object_wipe_put(obj); /* claims about the token and its owner */
 	*scope = NULL;
 	return -1;
 }

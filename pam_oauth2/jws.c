@@ -58,6 +58,8 @@ static struct json_object *decode_json_segment(const char *segment, size_t len, 
 		return NULL;
 	}
 	struct json_object *obj = json_parse_object((const char *)bytes, bytes_len, why);
+	/* The decoded claims are as secret as the token that carried them. */
+	explicit_bzero(bytes, bytes_len);
 	free(bytes);
 	return obj;
 }
@@ -166,7 +168,8 @@ static bool signature_verifies(const struct jws *jws, const struct jws_alg *alg,
 					 strlen(jws->signing_input)) == 1;
 	}
 	EVP_MD_CTX_free(md_ctx);
-	OPENSSL_free(der);
+	if (der != NULL)
+		OPENSSL_clear_free(der, signature_len);
 	return valid;
 }
 
@@ -209,11 +212,15 @@ enum jws_verdict jws_verify(const struct jws *jws, const struct jwk_set *keys, c
 
 void jws_free(struct jws *jws)
 {
-	json_object_put(jws->header);
-	json_object_put(jws->payload);
+	/* Everything decoded from a token is wiped before it is freed: header, claims,
+	 * signing input and signature (README, "Secrets"). */
+	json_object_wipe_put(jws->header);
+	json_object_wipe_put(jws->payload);
 	if (jws->signing_input != NULL)
 		explicit_bzero(jws->signing_input, strlen(jws->signing_input));
 	free(jws->signing_input);
+	if (jws->signature != NULL)
+		explicit_bzero(jws->signature, jws->signature_len);
 	free(jws->signature);
-	memset(jws, 0, sizeof(*jws));
+	explicit_bzero(jws, sizeof(*jws));
 }

@@ -41,6 +41,8 @@ int jws_parse(const char *token, struct jws *jws, const char **why);
 enum jws_verdict jws_verify(const struct jws *jws, const struct jwk_set *keys, const char *allowed_algs,
 			    const char **why);
 
+/* Wipes and frees everything decoded (header, payload, signature): the payload too, so a
+ * caller that keeps the claims takes jws->payload and sets it to NULL first. */
 void jws_free(struct jws *jws);
 
 /* True when ALG is one jws_verify implements. */

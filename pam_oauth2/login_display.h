@@ -8,6 +8,7 @@
 #include "line_list.h"
 #include "qr_render.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Who logs in where. Fields may come from the client side (a user name typed at
@@ -17,6 +18,12 @@ struct login_context {
 	const char *host;
 	const char *service;
 	const char *rhost;
+	/* The PAM user's account has uid 0: its name is matched exactly, whatever
+	 * username_case says ("Root" at the IdP never becomes root). */
+	bool user_is_superuser;
+	/* The caller's real uid is not root (sudo, su, pkexec): the invoking user can stop
+	 * the process mid-request and so fake an outage; outages are then refusals. */
+	bool caller_can_interrupt;
 };
 
 /* Appends the lines to show for AUTH to LINES. The QR code encodes

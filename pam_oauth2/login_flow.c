@@ -196,6 +196,16 @@ static enum login_result poll_for_token(struct login *login, const struct device
 		enum http_status status =
 		    http_post_form(login->http, login->token_endpoint, body.data, login->client_authorization,
 				   timeout_ms, &response, transport_error, sizeof(transport_error));
+		/* A 200 means someone approved, whatever went wrong after the status line (a body
+		 * over the cap, a reset, a timeout): a refusal, never an outage, or an approver's
+		 * account could shape its answer to reach an "authinfo_unavail=ignore" fallback. */
+		if (status != HTTP_DONE && response.status_code == 200) {
+			http_response_clear(&response);
+			result =
+			    login_fail(login, LOGIN_TOKEN_INVALID, "token endpoint: HTTP 200, but the answer %s (%s)",
+				       status == HTTP_TOO_LARGE ? "was too large" : "was cut short", transport_error);
+			break;
+		}
 		/* A poll that the login's own deadline cut short says nothing about the IdP: the
 		 * time is up, which is an expiry. Calling it an outage would hand the login to an
 		 * "authinfo_unavail=ignore" fallback to anyone who presses Enter just before the
@@ -263,6 +273,22 @@ static enum login_result poll_for_token(struct login *login, const struct device
 	return result;
 }
 
+/* Fail closed (README, "Outages and fallbacks"): an outage is reported as one only where
+ * nobody present could have caused it. Under a setuid caller (real uid not root: sudo,
+ * su, pkexec) the invoking user can stop the process (SIGSTOP is not blocked) for longer
+ * than http_timeout during any request, and resume it: curl then reports a timeout. */
+static enum login_result withhold_outage(struct login *login, enum login_result result)
+{
+	if (result != LOGIN_IDP_UNAVAILABLE || !login->context->caller_can_interrupt)
+		return result;
+	char outage[256];
+	snprintf(outage, sizeof(outage), "%s", login->reason);
+	return login_fail(login, LOGIN_UNAVAILABLE_REFUSED,
+			  "%s; outage code withheld: the caller runs for another user (real uid not root), "
+			  "who could have caused it",
+			  outage);
+}
+
 /* Sets up what every use of the flow needs: the HTTP client (one connection for the
  * whole login) and the client's Basic credentials. */
 static enum login_result login_begin(struct login *login, pam_handle_t *pamh, const struct oauth2_config *config,
@@ -324,6 +350,7 @@ enum login_result login_flow_run(pam_handle_t *pamh, const struct oauth2_config 
 		goto done;
 	result = login_evaluate_grant(&login, &grant);
 done:
+	result = withhold_outage(&login, result);
 	token_grant_clear(&grant);
 	device_authorization_clear(&auth);
 	login_end(&login);

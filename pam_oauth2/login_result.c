@@ -22,6 +22,11 @@ static const struct {
 				  "Sign-in failed: the identity provider's answer could not be verified." },
 	[LOGIN_IDP_UNAVAILABLE] = { PAM_AUTHINFO_UNAVAIL, "idp-unavailable",
 				    "The identity provider cannot be reached; try again later." },
+	/* The same words as an outage, but a denial: the invoking user of a setuid caller
+	 * (sudo, su, pkexec) can stop the process past http_timeout, and an outage code would
+	 * hand the login to an "authinfo_unavail=ignore" fallback. */
+	[LOGIN_UNAVAILABLE_REFUSED] = { PAM_AUTH_ERR, "idp-unavailable-refused",
+					"The identity provider cannot be reached; try again later." },
 	[LOGIN_CONFIG_ERROR] = { PAM_SERVICE_ERR, "config-error",
 				 "Sign-in is unavailable: the module is misconfigured (see the system log)." },
 	[LOGIN_ALREADY_REFUSED] = { PAM_MAXTRIES, "already-refused", "Sign-in was refused earlier; not asking again." },

@@ -5,16 +5,17 @@
 
 enum login_result {
 	LOGIN_APPROVED,
-	LOGIN_DENIED,          /* the person refused at the IdP */
-	LOGIN_EXPIRED,         /* the code expired, or the login's time ran out */
-	LOGIN_NOT_AUTHORIZED,  /* a required scope missing, or another identity approved */
-	LOGIN_REFUSED_BY_IDP,  /* another final OAuth error */
-	LOGIN_TOKEN_INVALID,   /* a token failed verification, or sources disagree */
-	LOGIN_IDP_UNAVAILABLE, /* network, TLS, timeout, 5xx, malformed answers */
-	LOGIN_CONFIG_ERROR,    /* our configuration, or the IdP refusing our client */
-	LOGIN_ALREADY_REFUSED, /* a retry after a refusal on the same handle */
-	LOGIN_CONV_ERROR,      /* no conversation, or it failed */
-	LOGIN_SYSTEM_ERROR     /* out of memory and the like */
+	LOGIN_DENIED,              /* the person refused at the IdP */
+	LOGIN_EXPIRED,             /* the code expired, or the login's time ran out */
+	LOGIN_NOT_AUTHORIZED,      /* a required scope missing, or another identity approved */
+	LOGIN_REFUSED_BY_IDP,      /* another final OAuth error */
+	LOGIN_TOKEN_INVALID,       /* a token failed verification, or sources disagree */
+	LOGIN_IDP_UNAVAILABLE,     /* network, TLS, timeout, 5xx, malformed answers */
+	LOGIN_UNAVAILABLE_REFUSED, /* an outage where the caller could have caused it: a denial */
+	LOGIN_CONFIG_ERROR,        /* our configuration, or the IdP refusing our client */
+	LOGIN_ALREADY_REFUSED,     /* a retry after a refusal on the same handle */
+	LOGIN_CONV_ERROR,          /* no conversation, or it failed */
+	LOGIN_SYSTEM_ERROR         /* out of memory and the like */
 };
 
 /* The PAM return code: PAM_SUCCESS only for LOGIN_APPROVED. Refusals are PAM_AUTH_ERR

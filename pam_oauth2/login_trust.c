@@ -221,7 +221,8 @@ static enum login_result verify_jwt(struct login *login, const char *what, const
 		result = login_fail(login, LOGIN_TOKEN_INVALID, "%s refused: %s", what, why);
 		goto done;
 	}
-	*claims = json_object_get(jws.payload);
+	*claims = jws.payload; /* ours now: jws_free would wipe it */
+	jws.payload = NULL;
 done:
 	jws_free(&jws);
 	return result;
@@ -248,7 +249,7 @@ static enum login_result verify_access_token(struct login *login, const char *ac
 		return result;
 	const char *client_id = identity_string_claim(*claims, "client_id");
 	if (client_id == NULL || strcmp(client_id, login->config->client_id) != 0) {
-		json_object_put(*claims);
+		json_object_wipe_put(*claims);
 		*claims = NULL;
 		return login_fail(login, LOGIN_TOKEN_INVALID, "access token refused: issued to another client");
 	}
@@ -263,7 +264,14 @@ static enum login_result verify_id_token(struct login *login, const char *id_tok
 	rules.authorized_party = login->config->client_id;
 	rules.refused_typ = "at+jwt";
 	rules.require_iat = true;
-	return verify_jwt(login, "id_token", id_token, &rules, claims);
+	enum login_result result = verify_jwt(login, "id_token", id_token, &rules, claims);
+	/* OIDC Core §2: sub is REQUIRED; an ID token without a usable one names nobody. */
+	if (result == LOGIN_APPROVED && identity_string_claim(*claims, "sub") == NULL) {
+		json_object_wipe_put(*claims);
+		*claims = NULL;
+		return login_fail(login, LOGIN_TOKEN_INVALID, "id_token refused: no usable sub claim");
+	}
+	return result;
 }
 
 /* ---- introspection (RFC 7662) ---- */
@@ -344,10 +352,11 @@ struct evidence {
 
 static void evidence_clear(struct evidence *evidence)
 {
-	json_object_put(evidence->access_token);
-	json_object_put(evidence->introspection);
-	json_object_put(evidence->id_token);
-	json_object_put(evidence->userinfo);
+	/* Claims about the person and the grant: wiped like the tokens they came from. */
+	json_object_wipe_put(evidence->access_token);
+	json_object_wipe_put(evidence->introspection);
+	json_object_wipe_put(evidence->id_token);
+	json_object_wipe_put(evidence->userinfo);
 }
 
 static struct source_availability availability(const struct login *login)
@@ -438,18 +447,27 @@ static enum login_result identity_claims(struct login *login, const struct token
 	return result;
 }
 
-/* OIDC Core §5.3.2: claims about the same login must be about the same subject. */
-static bool same_subject(const struct evidence *evidence, struct json_object *claims)
+/* OIDC Core §5.3.2: claims about the same login must be about the same subject. A sub
+ * that is there but unusable (not a string, empty, too long, a NUL inside) refuses the
+ * login: read as "absent" it would skip the comparison. identity_string_claim returns
+ * only NUL-free strings, so strcmp compares them whole. */
+static enum login_result check_same_subject(struct login *login, const struct evidence *evidence,
+					    struct json_object *claims)
 {
-	const char *sub = identity_string_claim(claims, "sub");
-	struct json_object *others[] = { evidence->id_token, evidence->access_token, evidence->introspection,
-					 evidence->userinfo };
-	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-		const char *other = identity_string_claim(others[i], "sub");
-		if (others[i] != claims && other != NULL && (sub == NULL || strcmp(sub, other) != 0))
-			return false;
+	struct json_object *sources[] = { claims, evidence->id_token, evidence->access_token, evidence->introspection,
+					  evidence->userinfo };
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		if (identity_claim_present(sources[i], "sub") && identity_string_claim(sources[i], "sub") == NULL)
+			return login_fail(login, LOGIN_TOKEN_INVALID,
+					  "a sub claim is not a string of 1-%d bytes without NUL", IDENTITY_CLAIM_MAX);
 	}
-	return true;
+	const char *sub = identity_string_claim(claims, "sub");
+	for (size_t i = 1; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		const char *other = identity_string_claim(sources[i], "sub");
+		if (sources[i] != claims && other != NULL && (sub == NULL || strcmp(sub, other) != 0))
+			return login_fail(login, LOGIN_TOKEN_INVALID, "identity sources disagree on sub");
+	}
+	return LOGIN_APPROVED;
 }
 
 static void keep_identity(struct login *login, struct json_object *claims)
@@ -492,7 +510,8 @@ enum login_result login_evaluate_grant(struct login *login, const struct token_g
 		.username_map = config->username_map_content,
 		.require_group = config->require_group,
 		.groups_claim = config->groups_claim,
-		.ignore_case = config->username_case == USERNAME_CASE_INSENSITIVE,
+		/* uid 0 is matched exactly: an IdP account "Root" must not become root. */
+		.ignore_case = config->username_case == USERNAME_CASE_INSENSITIVE && !login->context->user_is_superuser,
 	};
 	enum identity_source order[4];
 	size_t count = identity_source_order(config->identity_source, &available, scope_source, order);
@@ -516,10 +535,9 @@ enum login_result login_evaluate_grant(struct login *login, const struct token_g
 			continue;
 		break;
 	}
-	if (!same_subject(&evidence, claims)) {
-		result = login_fail(login, LOGIN_TOKEN_INVALID, "identity sources disagree on sub");
+	result = check_same_subject(login, &evidence, claims);
+	if (result != LOGIN_APPROVED)
 		goto done;
-	}
 	char detail[320];
 	enum identity_verdict verdict = identity_decide(claims, &rules, login->context->user, detail, sizeof(detail));
 	if (verdict != IDENTITY_ALLOWED) {

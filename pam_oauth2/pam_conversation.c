@@ -36,7 +36,9 @@ int conversation_show_error(pam_handle_t *pamh, const char *text)
 int conversation_wait_for_enter(pam_handle_t *pamh, const char *prompt)
 {
 	char *answer = NULL;
-	int rc = pam_prompt(pamh, PAM_PROMPT_ECHO_ON, &answer, "%s", prompt);
+	/* No echo: people used to a password prompt under sudo type their password here,
+	 * and it must not appear on the screen (or in a terminal's scrollback). */
+	int rc = pam_prompt(pamh, PAM_PROMPT_ECHO_OFF, &answer, "%s", prompt);
 	if (rc == PAM_SUCCESS && answer == NULL)
 		rc = PAM_CONV_ERR;
 	if (answer != NULL) {

@@ -3,6 +3,7 @@
  * Built from the module's own sources: the same loader, the same flow, the same display. */
 #include "config.h"
 
+#include "local_account.h"
 #include "login_flow.h"
 #include "login_result.h"
 #include "oauth2_config.h"
@@ -197,7 +198,12 @@ int main(int argc, char **argv)
 	} else {
 		char host[256] = "";
 		gethostname(host, sizeof(host) - 1);
-		struct login_context context = { .user = user, .host = host, .service = service };
+		struct login_context context = {
+			.user = user,
+			.host = host,
+			.service = service,
+			.user_is_superuser = local_account_is_superuser(user),
+		};
 		struct login_identity identity;
 		char reason[512];
 		result = login_flow_run(pamh, &config, &context, &identity, reason, sizeof(reason));

@@ -5,11 +5,14 @@
  * PAM_DRIVE_CONV=none|null-response imitates a broken application.
  * PAM_DRIVE_FLAGS=silent passes PAM_SILENT; PAM_DRIVE_ATTEMPTS=N retries on the same handle.
  * Messages go to stdout as "INFO: ..." / "ERROR: ..." lines; a prompt is printed as
- * "PROMPT: text" and answered with one line from stdin. */
+ * "PROMPT: text" (no echo) or "PROMPT-ECHO: text" (echoed) and answered with one line
+ * from stdin. PAM_DRIVE_PAUSE_AT_END=1: after pam_end, print "ENDED PID" and wait for a
+ * line on stdin before exiting, so a test can read what the process's memory still holds. */
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int conversation(int count, const struct pam_message **messages, struct pam_response **responses, void *data)
 {
@@ -28,7 +31,7 @@ static int conversation(int count, const struct pam_message **messages, struct p
 			break;
 		case PAM_PROMPT_ECHO_ON:
 		case PAM_PROMPT_ECHO_OFF: {
-			printf("PROMPT: %s\n", m->msg);
+			printf("%s: %s\n", m->msg_style == PAM_PROMPT_ECHO_OFF ? "PROMPT" : "PROMPT-ECHO", m->msg);
 			fflush(stdout);
 			char line[1024];
 			if (fgets(line, sizeof(line), stdin) == NULL) {
@@ -110,5 +113,13 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 	pam_end(pamh, rc);
+	const char *pause = getenv("PAM_DRIVE_PAUSE_AT_END");
+	if (pause != NULL && strcmp(pause, "1") == 0) {
+		char line[16];
+		printf("ENDED %ld\n", (long)getpid());
+		fflush(stdout);
+		if (fgets(line, sizeof(line), stdin) == NULL)
+			line[0] = '\0';
+	}
 	return rc == PAM_SUCCESS ? 0 : 1;
 }

@@ -248,10 +248,10 @@ class Session:
             self.codes.append((match.group(1), match.group(2)))
 
 
-def spawn(argv, on_prompt, timeout=90, password=None, env=None):
+def spawn(argv, on_prompt, timeout=90, password=None, env=None, typed=""):
     """Runs ARGV under a pseudo-terminal. At each "Press Enter after approving:" prompt,
-    ON_PROMPT(session, user_code) runs, then Enter is sent; "Password:" prompts get
-    PASSWORD. Returns the Session once the program ends."""
+    ON_PROMPT(session, user_code) runs, then TYPED and Enter are sent; "Password:" prompts
+    get PASSWORD. Returns the Session once the program ends."""
     import pexpect
     session = Session()
     child = pexpect.spawn(argv[0], argv[1:], env=env or CLIENT_ENV, encoding="utf-8",
@@ -269,7 +269,7 @@ def spawn(argv, on_prompt, timeout=90, password=None, env=None):
             if index == 0:
                 session.prompts += 1
                 on_prompt(session, session.codes[-1][1] if session.codes else None)
-                child.send("\r")
+                child.send(typed + "\r")
             elif index == 1:
                 if password is None:
                     raise AssertionError(f"unexpected password prompt:\n{session.text}")
@@ -448,7 +448,8 @@ def make_cases(env):
         title, instructions, prompts = rounds[0]
         Check.equal(len(prompts), 1, "prompts in the round")
         text, echo = prompts[0]
-        Check.equal(echo, True, "echo of the Enter prompt")
+        # No echo: people used to a password prompt type their password here.
+        Check.equal(echo, False, "echo of the Enter prompt")
         if not text.endswith("\n" + ENTER_PROMPT):
             raise AssertionError(f"the prompt does not end with the Enter prompt: {text!r}")
         lines = text.split("\n")
@@ -665,13 +666,16 @@ def make_cases(env):
             raise AssertionError(f"visudo refused the test sudoers file: {check.stdout}{check.stderr}")
         os.rename(sudoers + ".tmp", sudoers)
 
-    def sudo_as(user, on_prompt):
-        return spawn(["/usr/bin/su", "--pty", "-", user, "-c", "/usr/bin/sudo /usr/bin/id -un"], on_prompt)
+    def sudo_as(user, on_prompt, typed=""):
+        return spawn(["/usr/bin/su", "--pty", "-", user, "-c", "/usr/bin/sudo /usr/bin/id -un"], on_prompt,
+                     typed=typed)
 
     def test_sudo_approval_denial_and_scope():
         sudo_setup()
         host = socket.gethostname()
-        approved = sudo_as("alice", approving(env, "alice"))
+        # Out of habit alice types her password at the prompt: the terminal must not show it.
+        approved = sudo_as("alice", approving(env, "alice"), typed=ALICE_UNIX_PASSWORD)
+        Check.absent(approved.text, ALICE_UNIX_PASSWORD, "what alice typed at the Enter prompt")
         Check.contains(approved.text, f"Approve sign-in as alice on {host} ({sudo_service}).", "context line")
         Check.equal(len(approved.codes), 1, "codes shown (sudo passes PAM_SILENT)")
         Check.contains(approved.text, "Or scan:", "QR heading")

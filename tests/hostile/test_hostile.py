@@ -144,8 +144,9 @@ def claims(server, **changes):
     return {k: v for k, v in body.items() if v is not None}
 
 
-def id_token_case(header, payload_changes=None, key="rsa", mode="sign", jwks=None):
-    """Discovery, JWKS and a token response carrying an ID token made from HEADER and claims."""
+def id_token_case(header, payload_changes=None, key="rsa", mode="sign", jwks=None, userinfo=None):
+    """Discovery, JWKS and a token response carrying an ID token made from HEADER and claims;
+    USERINFO replaces what /me answers."""
     def script(server):
         token = KEYS.sign([{"header": header, "payload": claims(server, **(payload_changes or {})),
                             "key": key, "mode": mode}])["tokens"][0]
@@ -161,7 +162,7 @@ def id_token_case(header, payload_changes=None, key="rsa", mode="sign", jwks=Non
             "/device/auth": {"body": device(server)},
             "/token": {"body": {"access_token": "opaque-" + secrets.token_hex(8), "token_type": "Bearer",
                                 "scope": "openid profile", "id_token": token}},
-            "/me": {"body": {"sub": "alice-sub", "preferred_username": "alice"}},
+            "/me": {"body": userinfo if userinfo is not None else {"sub": "alice-sub", "preferred_username": "alice"}},
         }
     return script
 
@@ -187,7 +188,8 @@ def issuer_config(server):
 # ---------------------------------------------------------------- the table
 
 class Case:
-    def __init__(self, name, script, code, text, log, config=None, check=None, server=None, timeout=TIMEOUT):
+    def __init__(self, name, script, code, text, log, config=None, check=None, server=None, timeout=TIMEOUT,
+                 wrap=None):
         self.name = name
         self.script = script          # callable(server) -> script dict
         self.code = code              # expected PAM code
@@ -197,6 +199,7 @@ class Case:
         self.check = check            # extra: callable(server, login)
         self.server = server or {}    # FaultServer options: cert=, tls=
         self.timeout = timeout
+        self.wrap = wrap              # callable() -> command prefix for pam_drive (a mount namespace)
 
 
 UNREACH = "cannot be reached"
@@ -280,6 +283,19 @@ def cut_at_http_timeout(server, login):
         raise AssertionError(f"slowloris not cut at http_timeout: {login.elapsed:.1f} s")
 
 
+def system_store_trusting_the_server_ca():
+    """A command prefix that runs pam_drive in a private mount namespace whose
+    /etc/ssl/certs (libcurl's CA directory on Debian) trusts the fault server's CA."""
+    store = os.path.join(WORKDIR, "system-certs")
+    if not os.path.isdir(store):
+        os.makedirs(store + ".new")
+        shutil.copy(CERTS.ca_file, os.path.join(store + ".new", "fault-server-ca.pem"))
+        subprocess.run(["openssl", "rehash", store + ".new"], check=True, capture_output=True)
+        os.replace(store + ".new", store)
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            'mount --bind "$0" /etc/ssl/certs && exec "$@"', store]
+
+
 def slow_redirect(target):
     return lambda server: {"/device/auth": {"status": 302, "headers": {"Location": target(server)},
                                              "body": b""}}
@@ -295,8 +311,14 @@ CASES = [
     Case("json_string_not_object", raw_device(b'"hello"'), UNAVAIL, UNREACH, DA + "JSON is not an object"),
     Case("nested_10000_deep", raw_device(nested(10000)), UNAVAIL, UNREACH, DA + "JSON nested too deep"),
     Case("token_nested_10000_deep", with_token({"body": nested(10000)}), APPROVED_BUT_UNUSABLE, VERIFY, TOK + "JSON nested too deep"),
+    # A 200 over the cap: someone approved (an approver with thousands of groups), so a refusal.
     Case("body_10mb_cut_at_64k", with_token({"action": "stream", "body": b" ", "size": 10 * 1024 * 1024}),
-         UNAVAIL, UNREACH, "token request: body too large", check=huge_body_check),
+         APPROVED_BUT_UNUSABLE, VERIFY, "token endpoint: HTTP 200, but the answer was too large",
+         check=huge_body_check),
+    # The same size as an error answer (no approval): an outage, as before.
+    Case("error_body_10mb_is_an_outage",
+         with_token({"action": "stream", "status": 400, "body": b" ", "size": 10 * 1024 * 1024}),
+         UNAVAIL, UNREACH, "token request: body too large"),
     Case("garbage_after_object", lambda s: bad_device_text(s, lambda s: json.dumps(device(s)).encode()
                                                            + b' {"more":1}'), UNAVAIL, UNREACH, DA),
     Case("nul_after_object", lambda s: bad_device_text(s, lambda s: json.dumps(device(s)).encode() + b"\x00"),
@@ -416,9 +438,10 @@ CASES = [
          config=lambda s: {"device_authorization_endpoint": f"https://127.0.0.1:{H.closed_port()}/device/auth"}),
     Case("reset_mid_body", lambda s: {"/device/auth": {"body": device(s), "action": "reset_mid"}}, UNAVAIL, UNREACH,
          "device authorization: failed"),
+    # A 200 status line means someone approved: a body cut short after it is a refusal.
     Case("token_reset_mid_body", with_token({"body": {"access_token": "a" * 200, "token_type": "Bearer"},
                                              "action": "reset_mid"}),
-         UNAVAIL, UNREACH, "token request: failed"),
+         APPROVED_BUT_UNUSABLE, VERIFY, "token endpoint: HTTP 200, but the answer was cut short"),
     Case("close_without_answer", lambda s: {"/device/auth": {"action": "close_now"}}, UNAVAIL, UNREACH,
          "device authorization: failed"),
     Case("never_answers_device", lambda s: {"/device/auth": {"action": "never", "hold": 30}}, UNAVAIL, UNREACH,
@@ -431,6 +454,11 @@ CASES = [
          check=cut_at_http_timeout),
     Case("tls_untrusted_ca", ok_device(), UNAVAIL, UNREACH, "device authorization: TLS error",
          config=lambda s: {"ca_file": CERTS.other_ca_file}),
+    # ca_file is the only trust anchor: a CA in the system's store (here, in a private mount
+    # namespace, the one that signed the server) is not trusted beside it.
+    Case("tls_system_store_not_trusted_beside_ca_file", userinfo_case({"sub": "s1", "preferred_username": "alice"}),
+         UNAVAIL, UNREACH, "device authorization: TLS error",
+         config=lambda s: dict(USERINFO, ca_file=CERTS.other_ca_file), wrap=system_store_trusting_the_server_ca),
     Case("tls_wrong_host_name", ok_device(), UNAVAIL, UNREACH, "device authorization: TLS error",
          server={"cert": "wronghost"}),
     Case("tls_expired_cert", ok_device(), UNAVAIL, UNREACH, "device authorization: TLS error",
@@ -458,6 +486,25 @@ CASES = [
          AUTH_ERR, VERIFY, "id_token refused", config=issuer_config),
     Case("id_token_other_issuer", id_token_case({"alg": "RS256", "kid": "rsa-1"}, {"iss": "https://evil.example"}),
          AUTH_ERR, VERIFY, "id_token refused", config=issuer_config),
+    # OIDC Core §2: sub is required in an ID token; a sub that is there but unusable (too
+    # long, a NUL inside) refuses the login instead of skipping the agreement check.
+    Case("id_token_without_sub", id_token_case({"alg": "RS256", "kid": "rsa-1"}, {"sub": None}), AUTH_ERR, VERIFY,
+         "id_token refused: no usable sub claim", config=issuer_config),
+    Case("sub_over_256_bytes_in_two_sources_disagreeing",
+         id_token_case({"alg": "RS256", "kid": "rsa-1"}, {"sub": "a" * 300, "preferred_username": None},
+                       userinfo={"sub": "b" * 300, "preferred_username": "alice"}),
+         AUTH_ERR, VERIFY, "id_token refused: no usable sub claim",
+         config=lambda s: dict(issuer_config(s), identity_source="auto")),
+    Case("sub_with_nul_in_userinfo_after_id_token",
+         id_token_case({"alg": "RS256", "kid": "rsa-1"}, {"preferred_username": None},
+                       userinfo={"sub": "alice-sub\u0000x", "preferred_username": "alice"}),
+         AUTH_ERR, VERIFY, "a sub claim is not a string of 1-256 bytes without NUL",
+         config=lambda s: dict(issuer_config(s), identity_source="auto")),
+    Case("sub_of_userinfo_differs_from_id_token",
+         id_token_case({"alg": "RS256", "kid": "rsa-1"}, {"preferred_username": None},
+                       userinfo={"sub": "alice-sub-2", "preferred_username": "alice"}),
+         AUTH_ERR, VERIFY, "identity sources disagree on sub",
+         config=lambda s: dict(issuer_config(s), identity_source="auto")),
     Case("id_token_expired", id_token_case({"alg": "ES256", "kid": "ec-1"}, {"exp": int(time.time()) - 3600,
                                                                             "iat": int(time.time()) - 7200},
                                            key="ec"),
@@ -560,7 +607,8 @@ def run_case(case, stack):
         config.update(overrides)
         config = {k: v for k, v in config.items() if v is not None}
         service = stack.service(case.name.replace("_", "-")[:40], config)
-        login = stack.login(service, "alice", timeout=case.timeout + HTTP_TIMEOUT + MARGIN + 30)
+        login = stack.login(service, "alice", timeout=case.timeout + HTTP_TIMEOUT + MARGIN + 30,
+                            wrap=case.wrap() if case.wrap else ())
         problems = []
         if login.result == H.PAM_SUCCESS:
             problems.append("PAM_SUCCESS in a hostile case")

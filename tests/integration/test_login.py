@@ -33,6 +33,8 @@ def test_approved_login_succeeds_and_shows_everything(stack):
                    "context line")
     Check.equal(login.url, f"{stack.idp.issuer}/device", "verification_uri shown")
     Check.equal(login.prompts, ["Press Enter after approving: "], "one prompt")
+    # People used to sudo type their password here: the answer must not be echoed.
+    Check.equal(login.prompt_echo, [False], "the Enter prompt asks for an answer without echo")
     rows = qr_rows(login)
     if len(rows) < 10 or len({len(r) for r in rows}) != 1:
         raise AssertionError(f"expected a rectangular QR code, got {len(rows)} rows")

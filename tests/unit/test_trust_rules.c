@@ -48,6 +48,8 @@ static const char *verdict_name(enum identity_verdict verdict)
 		return "SUFFIX_MISMATCH";
 	case IDENTITY_NOT_MAPPED:
 		return "NOT_MAPPED";
+	case IDENTITY_EMAIL_UNVERIFIED:
+		return "EMAIL_UNVERIFIED";
 	case IDENTITY_MISMATCH:
 		return "MISMATCH";
 	case IDENTITY_GROUP_MISSING:
@@ -130,7 +132,8 @@ static void test_identity_reads_the_configured_claim_only(void **state)
 {
 	(void)state;
 	/* Another claim holding the user name does not count. */
-	const char *json = "{\"sub\":\"alice\",\"preferred_username\":\"bob\",\"email\":\"alice\"}";
+	const char *json =
+	    "{\"sub\":\"alice\",\"preferred_username\":\"bob\",\"email\":\"alice\",\"email_verified\":true}";
 	struct identity_rules rules = plain_rules();
 	char detail[DETAIL_SIZE] = "";
 	assert_verdict(decide(json, &rules, "alice", detail), IDENTITY_MISMATCH, json, "alice");
@@ -142,8 +145,9 @@ static void test_identity_reads_the_configured_claim_only(void **state)
 static void test_identity_username_claim_may_be_any_string_claim(void **state)
 {
 	(void)state;
-	const char *json = "{\"preferred_username\":\"nobody\",\"sub\":\"u-1\",\"email\":\"a@example.com\","
-			   "\"upn\":\"a.upn\",\"custom_login\":\"a.custom\"}";
+	const char *json =
+	    "{\"preferred_username\":\"nobody\",\"sub\":\"u-1\",\"email\":\"a@example.com\",\"email_verified\":true,"
+	    "\"upn\":\"a.upn\",\"custom_login\":\"a.custom\"}";
 	struct identity_rules rules = plain_rules();
 	rules.username_claim = "sub";
 	assert_decides(json, &rules, "u-1", IDENTITY_ALLOWED);
@@ -351,16 +355,17 @@ static void test_suffix_is_required_and_stripped(void **state)
 {
 	(void)state;
 	struct identity_rules rules = suffix_rules();
-	assert_decides("{\"email\":\"alice@example.com\"}", &rules, "alice", IDENTITY_ALLOWED);
+	assert_decides("{\"email\":\"alice@example.com\",\"email_verified\":true}", &rules, "alice", IDENTITY_ALLOWED);
 	/* The whole claim is not the user: the suffix is removed before comparing. */
-	assert_decides("{\"email\":\"alice@example.com\"}", &rules, "alice@example.com", IDENTITY_MISMATCH);
+	assert_decides("{\"email\":\"alice@example.com\",\"email_verified\":true}", &rules, "alice@example.com",
+		       IDENTITY_MISMATCH);
 }
 
 static void test_suffix_stripped_identity_must_still_equal_the_user(void **state)
 {
 	(void)state;
 	struct identity_rules rules = suffix_rules();
-	assert_decides("{\"email\":\"bob@example.com\"}", &rules, "alice", IDENTITY_MISMATCH);
+	assert_decides("{\"email\":\"bob@example.com\",\"email_verified\":true}", &rules, "alice", IDENTITY_MISMATCH);
 }
 
 static void test_suffix_of_another_domain_is_suffix_mismatch(void **state)
@@ -368,34 +373,38 @@ static void test_suffix_of_another_domain_is_suffix_mismatch(void **state)
 	(void)state;
 	struct identity_rules rules = suffix_rules();
 	char detail[DETAIL_SIZE] = "";
-	assert_verdict(decide("{\"email\":\"alice@other.org\"}", &rules, "alice", detail), IDENTITY_SUFFIX_MISMATCH,
-		       "{alice@other.org}", "alice");
+	assert_verdict(decide("{\"email\":\"alice@other.org\",\"email_verified\":true}", &rules, "alice", detail),
+		       IDENTITY_SUFFIX_MISMATCH, "{alice@other.org}", "alice");
 	assert_mentions(detail, "alice@other.org");
 	/* Without any suffix at all. */
-	assert_decides("{\"email\":\"alice\"}", &rules, "alice", IDENTITY_SUFFIX_MISMATCH);
+	assert_decides("{\"email\":\"alice\",\"email_verified\":true}", &rules, "alice", IDENTITY_SUFFIX_MISMATCH);
 }
 
 static void test_suffix_alone_is_suffix_mismatch(void **state)
 {
 	(void)state;
 	struct identity_rules rules = suffix_rules();
-	assert_decides("{\"email\":\"@example.com\"}", &rules, "", IDENTITY_SUFFIX_MISMATCH);
-	assert_decides("{\"email\":\"@example.com\"}", &rules, "alice", IDENTITY_SUFFIX_MISMATCH);
+	assert_decides("{\"email\":\"@example.com\",\"email_verified\":true}", &rules, "", IDENTITY_SUFFIX_MISMATCH);
+	assert_decides("{\"email\":\"@example.com\",\"email_verified\":true}", &rules, "alice",
+		       IDENTITY_SUFFIX_MISMATCH);
 }
 
 static void test_suffix_followed_by_more_text_is_suffix_mismatch(void **state)
 {
 	(void)state;
 	struct identity_rules rules = suffix_rules();
-	assert_decides("{\"email\":\"alice@example.com.evil\"}", &rules, "alice", IDENTITY_SUFFIX_MISMATCH);
-	assert_decides("{\"email\":\"alice@example.comx\"}", &rules, "alice", IDENTITY_SUFFIX_MISMATCH);
+	assert_decides("{\"email\":\"alice@example.com.evil\",\"email_verified\":true}", &rules, "alice",
+		       IDENTITY_SUFFIX_MISMATCH);
+	assert_decides("{\"email\":\"alice@example.comx\",\"email_verified\":true}", &rules, "alice",
+		       IDENTITY_SUFFIX_MISMATCH);
 }
 
 static void test_suffix_compare_is_case_sensitive_by_default(void **state)
 {
 	(void)state;
 	struct identity_rules rules = suffix_rules();
-	assert_decides("{\"email\":\"alice@EXAMPLE.com\"}", &rules, "alice", IDENTITY_SUFFIX_MISMATCH);
+	assert_decides("{\"email\":\"alice@EXAMPLE.com\",\"email_verified\":true}", &rules, "alice",
+		       IDENTITY_SUFFIX_MISMATCH);
 }
 
 static void test_suffix_compare_ignores_case_with_ignore_case(void **state)
@@ -403,9 +412,52 @@ static void test_suffix_compare_ignores_case_with_ignore_case(void **state)
 	(void)state;
 	struct identity_rules rules = suffix_rules();
 	rules.ignore_case = true;
-	assert_decides("{\"email\":\"alice@EXAMPLE.com\"}", &rules, "alice", IDENTITY_ALLOWED);
-	assert_decides("{\"email\":\"Alice@Example.COM\"}", &rules, "alice", IDENTITY_ALLOWED);
-	assert_decides("{\"email\":\"alice@other.org\"}", &rules, "alice", IDENTITY_SUFFIX_MISMATCH);
+	assert_decides("{\"email\":\"alice@EXAMPLE.com\",\"email_verified\":true}", &rules, "alice", IDENTITY_ALLOWED);
+	assert_decides("{\"email\":\"Alice@Example.COM\",\"email_verified\":true}", &rules, "alice", IDENTITY_ALLOWED);
+	assert_decides("{\"email\":\"alice@other.org\",\"email_verified\":true}", &rules, "alice",
+		       IDENTITY_SUFFIX_MISMATCH);
+}
+
+/* ---- identity_decide: email_verified (OIDC Core §5.1) ---- */
+
+static void test_email_identity_needs_email_verified_true(void **state)
+{
+	(void)state;
+	struct identity_rules rules = suffix_rules();
+	char detail[DETAIL_SIZE] = "";
+	assert_verdict(decide("{\"email\":\"alice@example.com\",\"email_verified\":false}", &rules, "alice", detail),
+		       IDENTITY_EMAIL_UNVERIFIED, "{unverified}", "alice");
+	assert_mentions(detail, "not verified");
+	assert_decides("{\"email\":\"alice@example.com\"}", &rules, "alice", IDENTITY_EMAIL_UNVERIFIED);
+	/* Only the JSON boolean true counts: not a string, not a number. */
+	assert_decides("{\"email\":\"alice@example.com\",\"email_verified\":\"true\"}", &rules, "alice",
+		       IDENTITY_EMAIL_UNVERIFIED);
+	assert_decides("{\"email\":\"alice@example.com\",\"email_verified\":1}", &rules, "alice",
+		       IDENTITY_EMAIL_UNVERIFIED);
+	assert_decides("{\"email\":\"alice@example.com\",\"email_verified\":null}", &rules, "alice",
+		       IDENTITY_EMAIL_UNVERIFIED);
+	assert_decides("{\"email\":\"alice@example.com\",\"email_verified\":true}", &rules, "alice", IDENTITY_ALLOWED);
+}
+
+static void test_email_verified_matters_only_for_the_email_claim(void **state)
+{
+	(void)state;
+	struct identity_rules rules = plain_rules();
+	assert_decides("{\"preferred_username\":\"alice\",\"email\":\"x@y\",\"email_verified\":false}", &rules, "alice",
+		       IDENTITY_ALLOWED);
+}
+
+static void test_email_claims_without_email_verified_are_not_sufficient(void **state)
+{
+	(void)state;
+	/* In auto mode a source with the address but no verdict on it hands over to a fuller one. */
+	struct identity_rules rules = suffix_rules();
+	struct json_object *without = parse("{\"email\":\"alice@example.com\"}");
+	struct json_object *with = parse("{\"email\":\"alice@example.com\",\"email_verified\":false}");
+	assert_false(identity_claims_sufficient(without, &rules));
+	assert_true(identity_claims_sufficient(with, &rules));
+	json_object_put(without);
+	json_object_put(with);
 }
 
 /* ---- identity_decide: username_map ---- */
@@ -499,12 +551,14 @@ static void test_map_with_suffix_looks_up_the_stripped_identity(void **state)
 	(void)state;
 	struct identity_rules rules = suffix_rules();
 	rules.username_map = "alice deploy\n";
-	assert_decides("{\"email\":\"alice@example.com\"}", &rules, "deploy", IDENTITY_ALLOWED);
+	assert_decides("{\"email\":\"alice@example.com\",\"email_verified\":true}", &rules, "deploy", IDENTITY_ALLOWED);
 	/* The suffix is still required before the map is read. */
-	assert_decides("{\"email\":\"alice@other.org\"}", &rules, "deploy", IDENTITY_SUFFIX_MISMATCH);
+	assert_decides("{\"email\":\"alice@other.org\",\"email_verified\":true}", &rules, "deploy",
+		       IDENTITY_SUFFIX_MISMATCH);
 	/* A map naming the full claim is not what is looked up. */
 	rules.username_map = "alice@example.com deploy\n";
-	assert_decides("{\"email\":\"alice@example.com\"}", &rules, "deploy", IDENTITY_NOT_MAPPED);
+	assert_decides("{\"email\":\"alice@example.com\",\"email_verified\":true}", &rules, "deploy",
+		       IDENTITY_NOT_MAPPED);
 }
 
 /* ---- identity_decide: require_group ---- */
@@ -1776,6 +1830,9 @@ int main(void)
 		cmocka_unit_test(test_suffix_followed_by_more_text_is_suffix_mismatch),
 		cmocka_unit_test(test_suffix_compare_is_case_sensitive_by_default),
 		cmocka_unit_test(test_suffix_compare_ignores_case_with_ignore_case),
+		cmocka_unit_test(test_email_identity_needs_email_verified_true),
+		cmocka_unit_test(test_email_verified_matters_only_for_the_email_claim),
+		cmocka_unit_test(test_email_claims_without_email_verified_are_not_sufficient),
 		cmocka_unit_test(test_map_allows_a_listed_pair),
 		cmocka_unit_test(test_map_refuses_an_unlisted_user_as_not_mapped),
 		cmocka_unit_test(test_map_replaces_the_identity_equals_user_rule),
