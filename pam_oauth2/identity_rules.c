@@ -25,6 +25,21 @@ const char *identity_string_claim(struct json_object *claims, const char *name)
 	return text;
 }
 
+bool identity_claim_is_mutable(const char *claim)
+{
+	/* OIDC Core §5.1's names and the common IdPs' own (Entra upn and unique_name, GitHub
+	 * login): each can be renamed, and a freed one handed to someone else. */
+	static const char *const mutable_claims[] = {
+		"preferred_username", "email", "upn",      "unique_name",  "name",    "nickname", "given_name",
+		"family_name",        "login", "username", "phone_number", "website", "profile",
+	};
+	for (size_t i = 0; i < sizeof(mutable_claims) / sizeof(mutable_claims[0]); i++) {
+		if (strcmp(claim, mutable_claims[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
 bool identity_claim_present(struct json_object *claims, const char *name)
 {
 	struct json_object *field = NULL;

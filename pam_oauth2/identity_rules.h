@@ -41,6 +41,11 @@ bool identity_claims_sufficient(struct json_object *claims, const struct identit
 /* The string claim NAME (1..IDENTITY_CLAIM_MAX bytes, no NUL inside), or NULL. */
 const char *identity_string_claim(struct json_object *claims, const char *name);
 
+/* True when CLAIM is a name its owner or an admin can change, or that gets reused
+ * (preferred_username, email, upn, name, nickname, login, ...): OIDC Core §5.7 says
+ * only sub (with the issuer) is stable and never reassigned. */
+bool identity_claim_is_mutable(const char *claim);
+
 /* True when CLAIMS has a member NAME that is not JSON null, whatever its type or value:
  * tells "absent" from "there, but unusable". */
 bool identity_claim_present(struct json_object *claims, const char *name);

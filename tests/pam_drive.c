@@ -7,7 +7,10 @@
  * Messages go to stdout as "INFO: ..." / "ERROR: ..." lines; a prompt is printed as
  * "PROMPT: text" (no echo) or "PROMPT-ECHO: text" (echoed) and answered with one line
  * from stdin. PAM_DRIVE_PAUSE_AT_END=1: after pam_end, print "ENDED PID" and wait for a
- * line on stdin before exiting, so a test can read what the process's memory still holds. */
+ * line on stdin before exiting, so a test can read what the process's memory still holds.
+ * PAM_DRIVE_REAL_UID=N (run as root): keep effective uid 0 but make the real uid N, as
+ * sudo, su and pkexec run while they authenticate. */
+#define _GNU_SOURCE
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,6 +80,11 @@ int main(int argc, char **argv)
 		conv.conv = NULL;
 	else if (conv_mode != NULL && strcmp(conv_mode, "null-response") == 0)
 		conv.conv = null_response_conversation;
+	const char *real_uid = getenv("PAM_DRIVE_REAL_UID");
+	if (real_uid != NULL && real_uid[0] != '\0' && setresuid((uid_t)atol(real_uid), 0, 0) != 0) {
+		perror("setresuid");
+		return 2;
+	}
 	pam_handle_t *pamh = NULL;
 	/* PAM_DRIVE_CONFDIR: read the service from that directory (Linux-PAM >= 1.4), the real
 	 * libpam without /etc/pam.d and without pam_wrapper's shared /tmp/pam.X directories. */

@@ -26,6 +26,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -656,6 +657,75 @@ def control_exact_claim_is_accepted():
         server.close()
 
 
+NOBODY = 65534
+
+
+def pam_drive_pid(service):
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if len(argv) > 1 and argv[0].endswith(b"/pam_drive") and argv[1] == service.encode():
+            return int(pid)
+    return None
+
+
+def setuid_caller_outages_are_refusals():
+    """Under a setuid caller (real uid not root: sudo, su, pkexec) the invoking user can stop
+    the process mid-request past http_timeout: no outage code may come back, or an
+    "authinfo_unavail=ignore" fallback would skip the approval. pam_drive runs with real uid
+    nobody and effective uid 0, as sudo does while it authenticates."""
+    setuid = {"PAM_DRIVE_REAL_UID": str(NOBODY)}
+    # The IdP really down: a denial that says why the outage code was withheld.
+    config = dict(base_config(FakeServerless), device_authorization_endpoint=f"https://127.0.0.1:{H.closed_port()}/x")
+    login = STACK.login(STACK.service("setuid-down", config), "alice", extra_env=setuid)
+    H.Check.equal(login.result, AUTH_ERR, "IdP down under a setuid caller")
+    H.Check.contains("\n".join(login.errors), "The identity provider cannot be reached", "message to the user")
+    H.Check.contains(login.log, "result=idp-unavailable-refused", "log line")
+    H.Check.contains(login.log, "outage code withheld", "log line")
+    # The invoking user stops the process while the device authorization request waits for
+    # an answer (1 s away, well inside http_timeout) and resumes it after http_timeout.
+    server = FaultServer(CERTS)
+    try:
+        server.script = {"/device/auth": {"delay": 1.0, "body": device(server)}, "/token": PENDING}
+        service = STACK.service("setuid-stopped", base_config(server))
+        stopped = []
+
+        def stop_mid_request():
+            deadline = time.monotonic() + 20
+            while not server.hits("/device/auth") and time.monotonic() < deadline:
+                time.sleep(0.01)
+            pid = pam_drive_pid(service)
+            if pid is None:
+                return
+            # As the invoking user: the real uid is theirs, so the kernel lets them.
+            subprocess.run(["kill", "-STOP", str(pid)], user=NOBODY, check=True)
+            stopped.append(pid)
+            time.sleep(HTTP_TIMEOUT + 2)
+            subprocess.run(["kill", "-CONT", str(pid)], user=NOBODY, check=True)
+
+        watcher = threading.Thread(target=stop_mid_request)
+        watcher.start()
+        login = STACK.login(service, "alice", extra_env=setuid)
+        watcher.join()
+        H.Check.equal(len(stopped), 1, "the process was stopped mid-request")
+        H.Check.equal(login.result, AUTH_ERR, "stopped past http_timeout under a setuid caller")
+        H.Check.contains(login.log, "device authorization: timed out", "log line")
+        H.Check.contains(login.log, "outage code withheld", "log line")
+    finally:
+        server.close()
+
+
+class FakeServerless:
+    """base_config's server argument where no fault server runs."""
+
+    @staticmethod
+    def url(path):
+        return f"https://127.0.0.1:{H.closed_port()}{path}"
+
+
 def global_check_detects_unsafe_bytes():
     """The global check itself: it must catch what it is there to catch."""
     for bad in (b"a\x1b[31m", b"a\x07", b"a\x08", b"a\rb", "a\u202eb".encode(), "\x9b".encode(), b"\xff",
@@ -693,7 +763,8 @@ def main():
         started = time.monotonic()
         global STACK
         STACK = stack
-        controls = [global_check_detects_unsafe_bytes, control_exact_claim_is_accepted]
+        controls = [global_check_detects_unsafe_bytes, control_exact_claim_is_accepted,
+                    setuid_caller_outages_are_refusals]
         rc = H.run_tap(controls + [bound(c, stack) for c in cases], parallel=24)
         print(f"# hostile suite: {len(cases)} cases in {time.monotonic() - started:.1f} s")
         return rc
