@@ -2,13 +2,13 @@
  * device-flow login, log one line, tell the user one line, return one PAM code. */
 #include "config.h"
 
-#include "auth_log.h"
-#include "login_flow.h"
-#include "local_account.h"
-#include "login_result.h"
-#include "oauth2_config.h"
-#include "pam_conversation.h"
-#include "sanitize.h"
+#include "io/auth_log.h"
+#include "login/flow.h"
+#include "io/local_account.h"
+#include "login/result.h"
+#include "config/oauth2_config.h"
+#include "io/pam_conversation.h"
+#include "util/sanitize.h"
 
 #include <limits.h>
 #include <security/pam_ext.h>

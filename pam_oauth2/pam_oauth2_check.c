@@ -3,11 +3,12 @@
  * Built from the module's own sources: the same loader, the same flow, the same display. */
 #include "config.h"
 
-#include "identity_rules.h"
-#include "local_account.h"
-#include "login_flow.h"
-#include "login_result.h"
-#include "oauth2_config.h"
+#include "rules/identity_rules.h"
+#include "io/local_account.h"
+#include "login/check.h"
+#include "login/flow.h"
+#include "login/result.h"
+#include "config/oauth2_config.h"
 
 #include <getopt.h>
 #include <security/pam_appl.h>

@@ -2,7 +2,7 @@
  * client secret file. Each test works in its own mkdtemp directory. */
 #include "config.h"
 
-#include "oauth2_config.h"
+#include "config/oauth2_config.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -932,6 +932,32 @@ static void test_check_reports_every_problem_with_its_line(void **state)
 	assert_string_equal(error, collected.lines[0]);
 }
 
+static void test_check_runs_every_rule_between_keys(void **state)
+{
+	struct fixture *f = *state;
+	/* Three rules between keys broken at once: the check names all three, the loader the first. */
+	write_file(f->config_path,
+		   "client_id = c\ntimeout = 10\nhttp_timeout = 20\nclient_auth = post\nrequire_scope = sudo\n"
+		   "scope = openid\n",
+		   0644);
+	snprintf(f->argument, sizeof(f->argument), "config=%s", f->config_path);
+	const char *argv[] = { f->argument };
+	struct collected collected = { .count = 0 };
+	struct oauth2_config config;
+	assert_int_equal(oauth2_config_check(&config, 1, argv, f->missing_path, getuid(), collect_problem, &collected),
+			 -1);
+	const char *expected[] = { "set issuer, or both device_authorization_endpoint and token_endpoint",
+				   "client_auth=post needs client_secret_file",
+				   "require_scope 'sudo' is not requested in scope",
+				   "http_timeout must be shorter than timeout" };
+	assert_int_equal(collected.count, 4);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(collected.lines[i], expected[i]);
+	char error[512];
+	assert_int_equal(oauth2_config_load(&config, 1, argv, f->missing_path, getuid(), error, sizeof(error)), -1);
+	assert_string_equal(error, expected[0]);
+}
+
 static void test_failed_load_leaves_nothing_to_free(void **state)
 {
 	struct fixture *f = *state;
@@ -1038,6 +1064,7 @@ int main(void)
 		TEST(test_secret_file_with_client_auth_none_is_refused),
 		TEST(test_ca_file_must_be_root_owned_and_not_writable_by_others),
 		TEST(test_check_reports_every_problem_with_its_line),
+		TEST(test_check_runs_every_rule_between_keys),
 		TEST(test_failed_load_leaves_nothing_to_free),
 		TEST(test_errors_never_contain_the_secret),
 	};

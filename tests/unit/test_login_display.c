@@ -3,9 +3,9 @@
  * own encoding of the same text. */
 #include "config.h"
 
-#include "login_display.h"
-#include "qr_render.h"
-#include "strbuf.h"
+#include "login/display.h"
+#include "util/qr_render.h"
+#include "util/strbuf.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -2,11 +2,11 @@
  * endpoint's answers (RFC 8628 §3.5, RFC 6749 §5) and the strict JSON access under both. */
 #include "config.h"
 
-#include "device_authorization.h"
-#include "json_fields.h"
-#include "oauth_error.h"
-#include "strbuf.h"
-#include "token_response.h"
+#include "idp/device_authorization.h"
+#include "util/json_fields.h"
+#include "idp/oauth_error.h"
+#include "util/strbuf.h"
+#include "idp/token.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

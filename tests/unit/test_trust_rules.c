@@ -5,16 +5,16 @@
  * touch files work in their own mkdtemp directory. */
 #include "config.h"
 
-#include "identity_rules.h"
-#include "introspection.h"
-#include "jws.h"
-#include "oauth2_config.h"
-#include "provider_metadata.h"
-#include "sanitize.h"
-#include "secret_file.h"
-#include "source_select.h"
-#include "strbuf.h"
-#include "username_map.h"
+#include "rules/identity_rules.h"
+#include "idp/introspection.h"
+#include "jose/jws.h"
+#include "config/oauth2_config.h"
+#include "idp/metadata.h"
+#include "util/sanitize.h"
+#include "io/trusted_file.h"
+#include "rules/source_select.h"
+#include "util/strbuf.h"
+#include "rules/username_map.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
