@@ -5,17 +5,26 @@
 #include "idp/idp.h"
 #include "io/clock.h"
 #include "io/disk_cache.h"
+#include "io/trusted_file.h"
 #include "rules/cache_policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
-/* Two configurations trusting different CAs never share what they fetched. */
+/* Two configurations trusting different CAs never share what they fetched, and an entry
+ * outlives neither a change of the CA bundle (a rotated or replaced CA; the system CAs
+ * once trusted beside it) nor its replacement: the key names the bundle's path and its
+ * identity (device, inode, size, modification time). NULL: no caching this time. */
 static char *cache_key(const struct idp *idp, const char *url)
 {
 	char *key = NULL;
-	const char *ca = idp->config->ca_file != NULL ? idp->config->ca_file : "(system store)";
-	return asprintf(&key, "%s\n%s", url, ca) < 0 ? NULL : key;
+	const char *ca = idp->config->ca_file;
+	if (ca == NULL)
+		return asprintf(&key, "%s\n(system store)", url) < 0 ? NULL : key;
+	char identity[128];
+	if (trusted_file_identity(ca, identity, sizeof(identity)) != 0)
+		return NULL;
+	return asprintf(&key, "%s\n%s\n%s", url, ca, identity) < 0 ? NULL : key;
 }
 
 char *idp_cache_lookup(struct idp *idp, const char *kind, const char *url, size_t *len)

@@ -4,8 +4,9 @@
 
 #include <stdbool.h>
 
-/* True when USER is an account with uid 0 (root, or an alias of it). An unknown user, or
- * a lookup that fails, is not: such a login is refused at the account stage anyway. */
+/* True when USER is an account with uid 0 (root, or an alias of it), and also when the
+ * account database cannot answer (an NSS error, no descriptor left, an entry too large):
+ * the caller then matches names exactly, which fails closed. An unknown user is not. */
 bool local_account_is_superuser(const char *user);
 
 #endif

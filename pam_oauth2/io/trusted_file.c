@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,6 +93,17 @@ int trusted_file_check_following(const char *path, uid_t owner, mode_t forbidden
 		return -1;
 	close(fd);
 	return 0;
+}
+
+int trusted_file_identity(const char *path, char *out, size_t size)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -1;
+	long long mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	int n = snprintf(out, size, "%llu:%llu:%lld:%lld", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			 (long long)st.st_size, mtime_ns);
+	return n > 0 && (size_t)n < size ? 0 : -1;
 }
 
 int secret_file_read(const char *path, uid_t owner, char **secret, const char **why)

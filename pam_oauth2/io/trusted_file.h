@@ -4,6 +4,7 @@
 #ifndef PAM_OAUTH2_TRUSTED_FILE_H
 #define PAM_OAUTH2_TRUSTED_FILE_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 #define SECRET_FILE_MAX 4096
@@ -18,6 +19,11 @@ int trusted_file_read(const char *path, uid_t owner, mode_t forbidden_mode, size
 /* Checks, without reading it, that PATH (symlinks followed: CA bundles often are links) is
  * a regular file of OWNER without FORBIDDEN_MODE bits. Returns 0, or -1 with *WHY. */
 int trusted_file_check_following(const char *path, uid_t owner, mode_t forbidden_mode, const char **why);
+
+/* Which file PATH names now, as "DEV:INODE:SIZE:MTIME_NS" in OUT (symlinks followed): it
+ * changes when the file is replaced or rewritten. Returns 0, or -1 when PATH cannot be
+ * examined. */
+int trusted_file_identity(const char *path, char *out, size_t size);
 
 /* trusted_file_read with no permission bits for group or others, for a file of one
  * line: *SECRET is that line without its newline (secret_free it). */
