@@ -23,6 +23,8 @@ static const char *const client_auth_names[] = { "none", "basic", "post", NULL }
 static const char *const prompt_names[] = { "enter", "none", NULL };
 static const char *const bool_names[] = { "off", "on", NULL };
 static const char *const username_case_names[] = { "sensitive", "insensitive", NULL };
+static const char *const audience_param_names[] = { "resource", "audience", NULL };
+static const char *const groups_source_names[] = { "claims", "github", NULL };
 
 #define FIELD(name) offsetof(struct oauth2_config, name)
 
@@ -130,6 +132,12 @@ const struct config_key oauth2_config_keys[] = {
 	  .help =
 	      "the resource (an absolute URI, RFC 8707) that access tokens are for: it is requested as resource, and "
 	      "JWT access tokens must name it in aud" },
+	{ .name = "audience_param",
+	  .type = CONFIG_CHOICE,
+	  .offset = FIELD(audience_param),
+	  .default_value = "resource",
+	  .choices = audience_param_names,
+	  .help = "the device authorization field that carries audience: resource (RFC 8707) or audience (Auth0)" },
 	{ .name = "allowed_algs",
 	  .type = CONFIG_SCOPES,
 	  .offset = FIELD(allowed_algs),
@@ -175,6 +183,14 @@ const struct config_key oauth2_config_keys[] = {
 	  .offset = FIELD(groups_claim),
 	  .default_value = "groups",
 	  .help = "the claim listing the user's groups" },
+	{ .name = "groups_source",
+	  .type = CONFIG_CHOICE,
+	  .offset = FIELD(groups_source),
+	  .default_value = "claims",
+	  .choices = groups_source_names,
+	  .help = "where require_group looks: claims (groups_claim of the identity), or github (the organisations "
+		  "and teams of GitHub's REST API, as ORG and ORG/TEAM; needs scope read:org and identity from "
+		  "userinfo)" },
 	{ .name = "username_case",
 	  .type = CONFIG_CHOICE,
 	  .offset = FIELD(username_case),
@@ -656,6 +672,18 @@ static int rule_client_secret(struct oauth2_config *config, uid_t file_owner, st
 	return 0;
 }
 
+static int rule_groups_source(struct oauth2_config *config, uid_t file_owner, struct problems *problems)
+{
+	(void)file_owner;
+	/* GitHub's memberships are read next to its user endpoint, with the same token. */
+	if (config->groups_source == GROUPS_SOURCE_GITHUB &&
+	    (config->userinfo_endpoint == NULL || config->identity_source != IDENTITY_SOURCE_USERINFO)) {
+		problem(problems, "groups_source=github needs userinfo_endpoint and identity_source=userinfo");
+		return -1;
+	}
+	return 0;
+}
+
 /* In order: client_auth's default is settled before the secret is read. */
 static const struct {
 	const char *name;
@@ -666,6 +694,7 @@ static const struct {
 	{ "jwt sources", rule_jwt_sources },
 	{ "id_token source", rule_id_token_source },
 	{ "audience", rule_audience },
+	{ "groups_source", rule_groups_source },
 	{ "client authentication", rule_client_auth },
 	{ "required scopes", rule_required_scopes },
 	{ "timeouts", rule_timeouts },

@@ -17,6 +17,10 @@
 enum client_auth { CLIENT_AUTH_UNSET = -1, CLIENT_AUTH_NONE, CLIENT_AUTH_BASIC, CLIENT_AUTH_POST };
 enum prompt_mode { PROMPT_ENTER, PROMPT_NONE };
 enum username_case { USERNAME_CASE_SENSITIVE, USERNAME_CASE_INSENSITIVE };
+/* The device authorization field that names the API: RFC 8707's resource, or Auth0's audience. */
+enum audience_param { AUDIENCE_PARAM_RESOURCE, AUDIENCE_PARAM_AUDIENCE };
+/* Where the approver's groups come from: the identity claims, or GitHub's REST API. */
+enum groups_source { GROUPS_SOURCE_CLAIMS, GROUPS_SOURCE_GITHUB };
 
 struct oauth2_config {
 	char *issuer;
@@ -46,7 +50,9 @@ struct oauth2_config {
 	char *username_map;
 	char *require_group;
 	char *groups_claim;
-	int username_case; /* enum username_case */
+	int username_case;  /* enum username_case */
+	int audience_param; /* enum audience_param */
+	int groups_source;  /* enum groups_source */
 	bool export_claims;
 	bool cache;
 	char *cache_dir;

@@ -30,7 +30,13 @@ int device_authorization_parse(const char *body, size_t len, struct device_autho
 		*why = "user_code missing or invalid";
 		goto done;
 	}
-	if (json_get_string(obj, "verification_uri", VERIFICATION_URI_MAX, &auth->verification_uri) != JSON_FIELD_OK ||
+	/* Google names the same field verification_url: taken only when verification_uri is
+	 * absent, and checked exactly the same way. */
+	const char *uri_field = json_object_object_get_ex(obj, "verification_uri", NULL) ||
+					!json_object_object_get_ex(obj, "verification_url", NULL)
+				    ? "verification_uri"
+				    : "verification_url";
+	if (json_get_string(obj, uri_field, VERIFICATION_URI_MAX, &auth->verification_uri) != JSON_FIELD_OK ||
 	    !is_https_url(auth->verification_uri)) {
 		*why = "verification_uri missing, invalid or not https";
 		goto done;
@@ -88,9 +94,12 @@ enum idp_status idp_request_device_code(struct idp *idp, struct device_authoriza
 	const struct oauth2_config *config = idp->config;
 	struct strbuf body;
 	strbuf_init(&body, 0);
-	/* RFC 8707: naming the resource makes the IdP issue a JWT access token for that audience. */
+	/* RFC 8707: naming the resource makes the IdP issue a JWT access token for that audience
+	 * (Auth0 calls the field audience). */
 	if (idp_append_client_fields(idp, &body) != 0 || form_append_field(&body, "scope", config->scope) != 0 ||
-	    (config->audience != NULL && form_append_field(&body, "resource", config->audience) != 0)) {
+	    (config->audience != NULL &&
+	     form_append_field(&body, config->audience_param == AUDIENCE_PARAM_AUDIENCE ? "audience" : "resource",
+			       config->audience) != 0)) {
 		strbuf_wipe_free(&body);
 		return idp_fail(idp, IDP_NO_MEMORY, "out of memory");
 	}

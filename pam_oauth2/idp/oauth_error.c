@@ -38,6 +38,9 @@ bool oauth_error_parse(const char *body, size_t len, struct oauth_error *error)
 			free(safe);
 		}
 	}
+	long interval = 0;
+	if (json_get_integer(obj, "interval", 1, 3600, &interval) == JSON_FIELD_OK)
+		error->interval = interval;
 	ok = true;
 done:
 	free(code);

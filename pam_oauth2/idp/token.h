@@ -43,8 +43,9 @@ struct token_answer {
 	enum token_outcome outcome; /* with IDP_OK: the OAuth answer */
 	struct token_grant grant;   /* on TOKEN_GRANTED (token_grant_clear it) */
 	struct oauth_error error;   /* on an OAuth error */
-	bool approved;              /* the status line was 200: someone approved */
+	bool approved;              /* a 200 that is no OAuth error: someone approved */
 	bool timed_out;             /* no answer within http_timeout: poll again, less often */
+	long retry_after;           /* with slow_down: the server's Retry-After in seconds, 0 when none */
 };
 
 struct idp;

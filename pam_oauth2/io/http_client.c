@@ -71,13 +71,15 @@ static size_t collect_header(char *data, size_t size, size_t count, void *userda
 {
 	struct http_response *response = userdata;
 	size_t len = size * count;
-	static const char cache_control[] = "cache-control:", expires[] = "expires:";
+	static const char cache_control[] = "cache-control:", expires[] = "expires:", retry_after[] = "retry-after:";
 	char value[sizeof(response->cache_control)];
 	const char *start = NULL;
 	if (len > sizeof(cache_control) - 1 && strncasecmp(data, cache_control, sizeof(cache_control) - 1) == 0)
 		start = data + sizeof(cache_control) - 1;
 	else if (len > sizeof(expires) - 1 && strncasecmp(data, expires, sizeof(expires) - 1) == 0)
 		start = data + sizeof(expires) - 1;
+	else if (len > sizeof(retry_after) - 1 && strncasecmp(data, retry_after, sizeof(retry_after) - 1) == 0)
+		start = data + sizeof(retry_after) - 1;
 	if (start == NULL)
 		return len;
 	size_t value_len = len - (size_t)(start - data);
@@ -92,6 +94,14 @@ static size_t collect_header(char *data, size_t size, size_t count, void *userda
 	value[value_len] = '\0';
 	if (tolower((unsigned char)data[0]) == 'c') {
 		snprintf(response->cache_control, sizeof(response->cache_control), "%s", value);
+	} else if (tolower((unsigned char)data[0]) == 'r') {
+		/* RFC 9110 §10.2.3: delta-seconds, or an HTTP-date. */
+		if (value_len > 0 && value_len <= 9 && strspn(value, "0123456789") == value_len) {
+			response->retry_after = strtol(value, NULL, 10);
+		} else {
+			time_t when = curl_getdate(value, NULL);
+			response->retry_at = when > 0 ? (int64_t)when : 0;
+		}
 	} else {
 		time_t when = curl_getdate(value, NULL);
 		response->expires_at = when > 0 ? (int64_t)when : 0;
@@ -142,6 +152,8 @@ static enum http_status perform(struct http_client *client, const char *url, str
 	response->status_code = 0;
 	response->cache_control[0] = '\0';
 	response->expires_at = 0;
+	response->retry_after = -1;
+	response->retry_at = 0;
 
 	/* Each request sets every option it relies on; the handle is reused for its connection. */
 	curl_easy_reset(curl);
@@ -215,6 +227,8 @@ static enum http_status request(struct http_client *client, const char *url, con
 	response->status_code = 0;
 	response->cache_control[0] = '\0';
 	response->expires_at = 0;
+	response->retry_after = -1;
+	response->retry_at = 0;
 	if (authorization != NULL && asprintf(&auth_header, "Authorization: %s", authorization) < 0) {
 		auth_header = NULL;
 		goto done;

@@ -25,6 +25,8 @@ struct http_response {
 	struct strbuf body;      /* wiped when cleared: it may hold tokens */
 	char cache_control[512]; /* the Cache-Control header, "" when absent */
 	int64_t expires_at;      /* the Expires header as a time, 0 when absent or unparsable */
+	long retry_after;        /* Retry-After as delta-seconds, -1 when absent or a date */
+	int64_t retry_at;        /* Retry-After as an HTTP-date, 0 when absent or seconds */
 };
 
 struct http_client;

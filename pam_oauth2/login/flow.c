@@ -97,9 +97,11 @@ static enum login_result poll_for_token(struct login *login, const struct device
 		if (status != IDP_OK)
 			return login_step(login, status);
 		if (answer.outcome == TOKEN_PENDING || answer.outcome == TOKEN_SLOW_DOWN) {
-			device_poll_record(&poll,
-					   answer.outcome == TOKEN_PENDING ? POLL_EVENT_PENDING : POLL_EVENT_SLOW_DOWN,
-					   clock_monotonic_ms());
+			if (answer.outcome == TOKEN_PENDING)
+				device_poll_record(&poll, POLL_EVENT_PENDING, clock_monotonic_ms());
+			else
+				device_poll_record_slow_down(&poll, clock_monotonic_ms(), answer.error.interval,
+							     answer.retry_after);
 			idp_debug(&login->idp, "poll %u: %s; next in %lld ms", polls, answer.error.code,
 				  (long long)poll.interval_ms);
 			continue;

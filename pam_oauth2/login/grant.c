@@ -5,6 +5,7 @@
 
 #include "login/grant.h"
 
+#include "idp/github.h"
 #include "idp/introspection.h"
 #include "idp/keys.h"
 #include "idp/userinfo.h"
@@ -156,8 +157,9 @@ static enum login_result check_same_subject(struct login *login, const struct ev
 
 static void keep_identity(struct login *login, struct json_object *claims)
 {
+	char number[IDENTITY_NUMBER_TEXT];
 	const char *values[] = { identity_string_claim(claims, "sub"),
-				 identity_string_claim(claims, login->config->username_claim) };
+				 identity_claim_text(claims, login->config->username_claim, number) };
 	char *fields[] = { login->identity->sub, login->identity->username };
 	for (size_t i = 0; i < 2; i++) {
 		fields[i][0] = '\0';
@@ -222,6 +224,14 @@ enum login_result login_judge_grant(struct login *login, const struct token_gran
 	result = check_same_subject(login, &evidence, claims);
 	if (result != LOGIN_CONTINUE)
 		goto done;
+	/* GitHub has no groups claim: its memberships come from its REST API, with the same token. */
+	if (config->groups_source == GROUPS_SOURCE_GITHUB && rules.require_group != NULL &&
+	    rules.require_group[0] != '\0') {
+		result = login_step(login,
+				    idp_github_groups(&login->idp, grant->access_token, claims, config->groups_claim));
+		if (result != LOGIN_CONTINUE)
+			goto done;
+	}
 	char detail[320];
 	enum identity_verdict verdict = identity_decide(claims, &rules, login->context->user, detail, sizeof(detail));
 	if (verdict != IDENTITY_ALLOWED) {

@@ -16,6 +16,7 @@ struct device_poll {
 	int64_t last_request_ms; /* when the previous request (device authorization or poll) ended */
 	int64_t deadline_ms;     /* no request starts after this */
 	bool last_was_timeout;   /* the most recent poll timed out at the transport */
+	int64_t not_before_ms;   /* a Retry-After: no request before then (0: none) */
 };
 
 enum poll_event {
@@ -37,6 +38,12 @@ void device_poll_start(struct device_poll *poll, int64_t now_ms, long interval_s
 
 /* Records that a poll ending at NOW_MS was answered with EVENT. */
 void device_poll_record(struct device_poll *poll, enum poll_event event, int64_t now_ms);
+
+/* Records a slow_down answer ending at NOW_MS with the server's hints: a new INTERVAL_S
+ * in the body (GitHub sends one; 0: none) and a Retry-After of RETRY_AFTER_S seconds
+ * (with a 429; 0: none). The interval grows by 5 s, or to the server's when that is
+ * larger, and never shrinks; the next request waits for Retry-After too. */
+void device_poll_record_slow_down(struct device_poll *poll, int64_t now_ms, long interval_s, long retry_after_s);
 
 /* What to do next, at NOW_MS. */
 enum poll_action device_poll_next_action(const struct device_poll *poll, int64_t now_ms, int64_t *wait_ms);

@@ -6,6 +6,7 @@
 #include "rules/scope_set.h"
 #include "rules/username_map.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,21 @@ const char *identity_string_claim(struct json_object *claims, const char *name)
 	if (len == 0 || len > IDENTITY_CLAIM_MAX || strlen(text) != len)
 		return NULL;
 	return text;
+}
+
+const char *identity_claim_text(struct json_object *claims, const char *name, char number[IDENTITY_NUMBER_TEXT])
+{
+	struct json_object *field;
+	if (claims != NULL && json_object_object_get_ex(claims, name, &field) &&
+	    json_object_is_type(field, json_type_int)) {
+		/* json-c saturates at INT64_MAX: a number that large is no id anyone has. */
+		int64_t value = json_object_get_int64(field);
+		if (value < 0 || value == INT64_MAX)
+			return NULL;
+		snprintf(number, IDENTITY_NUMBER_TEXT, "%lld", (long long)value);
+		return number;
+	}
+	return identity_string_claim(claims, name);
 }
 
 bool identity_claim_is_mutable(const char *claim)
@@ -51,10 +67,21 @@ static bool has_group(struct json_object *claims, const char *groups_claim, cons
 	struct json_object *groups;
 	if (!json_object_object_get_ex(claims, groups_claim, &groups))
 		return false;
-	/* One group may come as a plain string; several as an array of strings. */
+	/* One group may come as a plain string; several as an array of strings; or as an
+	 * object whose member names are the groups (ZITADEL's roles claim:
+	 * {"role": {"org id": "org domain"}}). */
 	if (json_object_is_type(groups, json_type_string))
 		return scope_set_contains(required, json_object_get_string(groups),
 					  (size_t)json_object_get_string_len(groups));
+	if (json_object_is_type(groups, json_type_object)) {
+		json_object_object_foreach(groups, name, value)
+		{
+			(void)value;
+			if (name[0] != '\0' && scope_set_contains(required, name, strlen(name)))
+				return true;
+		}
+		return false;
+	}
 	if (!json_object_is_type(groups, json_type_array))
 		return false;
 	for (size_t i = 0; i < json_object_array_length(groups); i++) {
@@ -85,7 +112,8 @@ static bool email_verified(struct json_object *claims)
 
 bool identity_claims_sufficient(struct json_object *claims, const struct identity_rules *rules)
 {
-	if (identity_string_claim(claims, rules->username_claim) == NULL)
+	char number[IDENTITY_NUMBER_TEXT];
+	if (identity_claim_text(claims, rules->username_claim, number) == NULL)
 		return false;
 	if (names_an_email(rules) && !identity_claim_present(claims, "email_verified"))
 		return false;
@@ -105,7 +133,8 @@ static bool ends_with(const char *text, size_t len, const char *suffix, size_t s
 enum identity_verdict identity_decide(struct json_object *claims, const struct identity_rules *rules,
 				      const char *local_user, char *detail, size_t detail_size)
 {
-	const char *value = identity_string_claim(claims, rules->username_claim);
+	char number[IDENTITY_NUMBER_TEXT];
+	const char *value = identity_claim_text(claims, rules->username_claim, number);
 	if (value == NULL) {
 		snprintf(detail, detail_size, "claim '%s' missing or not a string", rules->username_claim);
 		return IDENTITY_CLAIM_MISSING;

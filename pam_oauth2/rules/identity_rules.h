@@ -41,6 +41,14 @@ bool identity_claims_sufficient(struct json_object *claims, const struct identit
 /* The string claim NAME (1..IDENTITY_CLAIM_MAX bytes, no NUL inside), or NULL. */
 const char *identity_string_claim(struct json_object *claims, const char *name);
 
+/* Room for a claim as text: a string claim, or a whole number written in decimal. */
+#define IDENTITY_NUMBER_TEXT 24
+
+/* The claim NAME as text: a string claim (as identity_string_claim), or a non-negative
+ * JSON integer written in decimal into NUMBER (GitHub's stable user id is a number:
+ * "id": 583231 compares as "583231"). NULL for anything else. */
+const char *identity_claim_text(struct json_object *claims, const char *name, char number[IDENTITY_NUMBER_TEXT]);
+
 /* True when CLAIM is a name its owner or an admin can change, or that gets reused
  * (preferred_username, email, upn, name, nickname, login, ...): OIDC Core §5.7 says
  * only sub (with the issuer) is stable and never reassigned. */

@@ -203,6 +203,8 @@ static enum http_status serve(const char *url, const char *authorization, const 
 	response->status_code = 0;
 	response->cache_control[0] = '\0';
 	response->expires_at = 0;
+	response->retry_after = -1;
+	response->retry_at = 0;
 	error[0] = '\0';
 	if (fake.request_count == MAX_REQUESTS) {
 		snprintf(error, error_size, "fake: too many requests");
@@ -226,6 +228,8 @@ static enum http_status serve(const char *url, const char *authorization, const 
 	route->served++;
 	const struct fake_reply *reply = &route->replies[index];
 	response->status_code = reply->status;
+	if (reply->retry_after > 0)
+		response->retry_after = reply->retry_after;
 	if (reply->cache_control != NULL)
 		snprintf(response->cache_control, sizeof(response->cache_control), "%s", reply->cache_control);
 	if (reply->transport == HTTP_TIMEOUT) {

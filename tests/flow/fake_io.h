@@ -20,6 +20,7 @@ struct fake_reply {
 	enum http_status transport;
 	int64_t latency_ms;
 	const char *cache_control;
+	long retry_after; /* a Retry-After header in seconds (0: none) */
 };
 
 /* One request the code under test made. */

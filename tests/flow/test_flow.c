@@ -908,6 +908,187 @@ static void test_a_jwt_access_token_is_checked_as_rfc_9068_says(void **state)
 	}
 }
 
+/* ---- IdP dialects: other shapes of the same facts (ARCHITECTURE.md) ---- */
+
+static const char *map_file(const char *text)
+{
+	static char setting[300];
+	char path[256];
+	snprintf(path, sizeof(path), "%s/users", scratch);
+	write_file(path, text, 0644);
+	snprintf(setting, sizeof(setting), "username_map=%s", path);
+	return setting;
+}
+
+static void test_github_answers_every_poll_with_200_and_names_users_by_number(void **state)
+{
+	(void)state;
+	/* GitHub: errors come with HTTP 200; slow_down carries the new interval; granted scopes
+	 * are comma separated; the stable identity is the numeric id of GET /user; memberships
+	 * come from /user/orgs and /user/teams. */
+	static const struct fake_reply token[] = {
+		{ .status = 200, .body = "{\"error\":\"authorization_pending\"}" },
+		{ .status = 200, .body = "{\"error\":\"slow_down\",\"interval\":15}" },
+		{ .status = 200,
+		  .body = "{\"access_token\":\"gho_x\",\"token_type\":\"bearer\",\"scope\":\"read:org,read:user\"}" },
+	};
+	static const struct fake_reply user[] = { { .status = 200,
+						    .body = "{\"login\":\"alice-renamed\",\"id\":583231}" } };
+	static const struct fake_reply orgs[] = { { .status = 200, .body = "[{\"login\":\"acme\"}]" } };
+	static const struct fake_reply teams[] = {
+		{ .status = 200, .body = "[{\"slug\":\"sre\",\"organization\":{\"login\":\"acme\"}}]" }
+	};
+	struct login_run run;
+	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
+		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme/sre",
+		  NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 3);
+	fake_route(USERINFO_URL, user, 1);
+	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", orgs, 1);
+	fake_route(USERINFO_URL "/teams?per_page=100&page=1", teams, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "id='583231'");
+	assert_true(gap_ms(TOKEN_URL, 0, 1) >= 5000);
+	assert_true(gap_ms(TOKEN_URL, 1, 2) >= 15000); /* the interval GitHub sent, more than +5 s */
+	assert_string_equal(run.identity.username, "583231");
+
+	/* The same, but alice is in no team called sre. */
+	static const struct fake_reply no_teams[] = { { .status = 200, .body = "[]" } };
+	fake_reset();
+	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
+		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme/sre",
+		  NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 3);
+	fake_route(USERINFO_URL, user, 1);
+	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", orgs, 1);
+	fake_route(USERINFO_URL "/teams?per_page=100&page=1", no_teams, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'acme/sre'");
+}
+
+static void test_oauth_errors_count_whatever_their_status(void **state)
+{
+	(void)state;
+	static const struct {
+		long status;
+		const char *body;
+		enum login_result want;
+		const char *reason;
+	} cases[] = {
+		{ 200, "{\"error\":\"access_denied\"}", LOGIN_DENIED, "access_denied at the IdP" },
+		{ 403, "{\"error\":\"access_denied\"}", LOGIN_DENIED, NULL },          /* Auth0 */
+		{ 400, "{\"error\":\"authorization_declined\"}", LOGIN_DENIED, NULL }, /* Entra */
+		{ 200, "{\"error\":\"expired_token\"}", LOGIN_EXPIRED, NULL },         /* GitHub */
+		{ 403, "{\"error\":\"expired_token\"}", LOGIN_EXPIRED, NULL },         /* Auth0 */
+		{ 200, "{\"error\":\"incorrect_device_code\"}", LOGIN_REFUSED_BY_IDP, "incorrect_device_code" },
+		{ 400, "{\"error\":\"bad_verification_code\"}", LOGIN_REFUSED_BY_IDP, NULL }, /* Entra */
+		{ 200, "{\"error\":\"device_flow_disabled\"}", LOGIN_CONFIG_ERROR, NULL },    /* GitHub */
+		{ 200, "{\"error\":\"incorrect_client_credentials\"}", LOGIN_CONFIG_ERROR, NULL },
+		/* Both an error and a token: no answer anyone can rely on, after a 200. */
+		{ 200, "{\"error\":\"authorization_pending\",\"access_token\":\"x\",\"token_type\":\"Bearer\"}",
+		  LOGIN_TOKEN_INVALID, "both an error and an access_token" },
+		/* 5xx stays the server's trouble, whatever its body says. */
+		{ 503, "{\"error\":\"access_denied\"}", LOGIN_IDP_UNAVAILABLE, NULL },
+		/* A 429 that is not slow_down: an outage (before anyone approved). */
+		{ 429, "{\"error\":\"too_many_requests\"}", LOGIN_IDP_UNAVAILABLE, NULL },
+		{ 429, "", LOGIN_IDP_UNAVAILABLE, NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct login_run run;
+		fake_reset();
+		configure(&run, NULL);
+		usual_idp();
+		route_one(TOKEN_URL, cases[i].status, cases[i].body);
+		run_login(&run);
+		assert_result(&run, cases[i].want, cases[i].reason);
+		assert_int_equal(fake_requests_to(TOKEN_URL), 1);
+	}
+}
+
+static void test_auth0_pending_as_403_and_slow_down_as_429_with_retry_after(void **state)
+{
+	(void)state;
+	static const struct fake_reply token[] = {
+		{ .status = 403, .body = "{\"error\":\"authorization_pending\"}" },
+		{ .status = 429, .body = "{\"error\":\"slow_down\"}", .retry_after = 30 },
+		granted,
+	};
+	struct login_run run;
+	configure(&run, "issuer=" IDP, "audience=https://api.example.test", "audience_param=audience",
+		  "scope_source=response", "identity_source=userinfo", NULL);
+	fake_route(DISCOVERY_URL, (const struct fake_reply[]){ { .status = 200, .body = discovery } }, 1);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 3);
+	fake_route(USERINFO_URL, userinfo_alice, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_true(gap_ms(TOKEN_URL, 1, 2) >= 30000); /* Retry-After, longer than interval + 5 s */
+	assert_contains(fake_request_to(DEVICE_URL, 0)->body, "audience=https%3A%2F%2Fapi.example.test");
+	assert_lacks(fake_request_to(DEVICE_URL, 0)->body, "resource=");
+}
+
+static void test_google_verification_url_and_expanded_scopes(void **state)
+{
+	(void)state;
+	static const struct fake_reply device[] = {
+		{ .status = 200,
+		  .body = "{\"device_code\":\"dc\",\"user_code\":\"GQVQ-JKEC\",\"verification_url\":"
+			  "\"https://www.google.com/device\",\"expires_in\":1800,\"interval\":5}" }
+	};
+	static const struct fake_reply token[] = {
+		{ .status = 200,
+		  .body = "{\"access_token\":\"ya29\",\"token_type\":\"Bearer\",\"scope\":\"openid "
+			  "https://www.googleapis.com/auth/userinfo.email\"}" }
+	};
+	struct login_run run;
+	configure(&run, "scope=openid email", "require_scope=email", NULL);
+	usual_idp();
+	fake_route(DEVICE_URL, device, 1);
+	fake_route(TOKEN_URL, token, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_contains(fake_shown(), "Open https://www.google.com/device and enter the code: GQVQ-JKEC");
+
+	/* The URL of another scope, or a prefix of the documented one, grants nothing else. */
+	static const struct fake_reply other[] = {
+		{ .status = 200,
+		  .body =
+		      "{\"access_token\":\"ya29\",\"token_type\":\"Bearer\",\"scope\":\"openid "
+		      "https://www.googleapis.com/auth/userinfo.emailx https://evil.test/auth/userinfo.email\"}" }
+	};
+	fake_reset();
+	configure(&run, "scope=openid email", "require_scope=email", NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, other, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "required scope 'email' not granted");
+}
+
+static void test_zitadel_roles_object_names_the_groups(void **state)
+{
+	(void)state;
+	static const struct fake_reply user[] = {
+		{ .status = 200,
+		  .body = "{\"sub\":\"alice\",\"preferred_username\":\"alice\",\"urn:zitadel:iam:org:project:roles\":"
+			  "{\"ssh-login\":{\"2134\":\"acme.zitadel.cloud\"}}}" }
+	};
+	struct login_run run;
+	configure(&run, "groups_claim=urn:zitadel:iam:org:project:roles", "require_group=ssh-login", NULL);
+	usual_idp();
+	fake_route(USERINFO_URL, user, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "in a required group");
+
+	fake_reset();
+	configure(&run, "groups_claim=urn:zitadel:iam:org:project:roles", "require_group=admins", NULL);
+	usual_idp();
+	fake_route(USERINFO_URL, user, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'admins'");
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -966,6 +1147,11 @@ int main(void)
 		cmocka_unit_test_setup(test_discovery_for_another_issuer_is_a_configuration_error, setup),
 		cmocka_unit_test_setup(test_discovery_falls_back_to_rfc8414, setup),
 		cmocka_unit_test_setup(test_a_jwt_access_token_is_checked_as_rfc_9068_says, setup),
+		cmocka_unit_test_setup(test_github_answers_every_poll_with_200_and_names_users_by_number, setup),
+		cmocka_unit_test_setup(test_oauth_errors_count_whatever_their_status, setup),
+		cmocka_unit_test_setup(test_auth0_pending_as_403_and_slow_down_as_429_with_retry_after, setup),
+		cmocka_unit_test_setup(test_google_verification_url_and_expanded_scopes, setup),
+		cmocka_unit_test_setup(test_zitadel_roles_object_names_the_groups, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

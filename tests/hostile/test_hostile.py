@@ -9,7 +9,8 @@ escape sequence or bidi override (checked on the raw bytes, for every case).
 Behaviour these rows pin down (decided by the module, documented here):
 - Content-Type is ignored: a JSON body served as text/html is parsed as JSON.
 - Duplicate JSON keys: json-c keeps the last one, so the last value is the one checked.
-- Retry-After is not honoured: 429 ends the login at once as PAM_AUTHINFO_UNAVAIL.
+- A bare 429 (or one with another error) ends the login at once as PAM_AUTHINFO_UNAVAIL;
+  a 429 with error=slow_down slows down, waiting for its Retry-After (Auth0).
 - A 4xx with an OAuth error from the device authorization endpoint is PAM_SERVICE_ERR
   (the IdP refuses our client: a configuration to fix).
 - access_denied is PAM_MAXTRIES (a refusal that also says "do not retry").
@@ -393,8 +394,12 @@ CASES = [
     Case("error_description_over_4k_dropped", with_token(error("invalid_request", "x" * 5000 + NASTY)), AUTH_ERR,
          "refused", 'error=invalid_request description=""'),
     # ---- protocol
-    Case("error_with_http_200", with_token({"body": {"error": "access_denied"}}), APPROVED_BUT_UNUSABLE, VERIFY,
-         TOK + "access_token missing"),
+    # An error member decides whatever the status (GitHub answers every poll with 200).
+    Case("error_with_http_200", with_token({"body": {"error": "access_denied"}}), DENIED, "denied",
+         "result=denied reason=access_denied at the IdP"),
+    Case("error_and_token_with_http_200",
+         with_token({"body": {"error": "authorization_pending", "access_token": "x", "token_type": "Bearer"}}),
+         APPROVED_BUT_UNUSABLE, VERIFY, TOK + "both an error and an access_token"),
     Case("success_with_http_400", with_token({"status": 400, "body": {"access_token": "x", "token_type": "Bearer"}}),
          UNAVAIL, UNREACH, "token endpoint: HTTP 400, malformed error response"),
     Case("unknown_error_code", with_token(error("totally_new_error")), AUTH_ERR, "refused",
@@ -417,6 +422,11 @@ CASES = [
          APPROVED_BUT_UNUSABLE, VERIFY, TOK + "access_token missing or invalid"),
     Case("token_429_retry_after", with_token({"status": 429, "headers": {"Retry-After": "1"}, "body": b""}),
          UNAVAIL, UNREACH, "token endpoint: HTTP 429", check=polls_at_most(1)),
+    # slow_down as a 429 with a Retry-After longer than the code lives: no poll comes early,
+    # and the login expires unapproved (never an outage).
+    Case("token_429_slow_down_retry_after_past_expiry",
+         with_token({"status": 429, "headers": {"Retry-After": "3600"}, "body": {"error": "slow_down"}}),
+         AUTH_ERR, "not approved in time", "result=expired", check=polls_at_most(1)),
     Case("device_429_retry_after", raw_device(b"", status=429, headers={"Retry-After": "3600"}), UNAVAIL, UNREACH,
          "device authorization: HTTP 429"),
     Case("token_500", with_token({"status": 500, "body": b"<html>oops</html>"}), UNAVAIL, UNREACH,

@@ -254,7 +254,8 @@ static void test_identity_claim_of_wrong_type_is_claim_missing(void **state)
 {
 	(void)state;
 	const char *bodies[] = {
-		"{\"u\":42}", "{\"u\":[\"alice\"]}", "{\"u\":null}", "{\"u\":{\"name\":\"alice\"}}", "{\"u\":true}",
+		"{\"u\":42.5}", "{\"u\":-1}", "{\"u\":[\"alice\"]}", "{\"u\":null}", "{\"u\":{\"name\":\"alice\"}}",
+		"{\"u\":true}",
 	};
 	struct identity_rules rules = plain_rules();
 	rules.username_claim = "u";
@@ -262,12 +263,20 @@ static void test_identity_claim_of_wrong_type_is_claim_missing(void **state)
 		assert_decides(bodies[i], &rules, "alice", IDENTITY_CLAIM_MISSING);
 }
 
-static void test_identity_number_claim_does_not_match_its_digits(void **state)
+static void test_identity_whole_number_claim_compares_as_decimal_text(void **state)
 {
 	(void)state;
+	/* GitHub's stable user id is a JSON number: it compares as its decimal digits. */
 	struct identity_rules rules = plain_rules();
 	rules.username_claim = "u";
-	assert_decides("{\"u\":1000}", &rules, "1000", IDENTITY_CLAIM_MISSING);
+	assert_decides("{\"u\":583231}", &rules, "583231", IDENTITY_ALLOWED);
+	assert_decides("{\"u\":583231}", &rules, "0583231", IDENTITY_MISMATCH);
+	assert_decides("{\"u\":583231}", &rules, "58323", IDENTITY_MISMATCH);
+	assert_decides("{\"u\":583231.0}", &rules, "583231", IDENTITY_CLAIM_MISSING);
+	assert_decides("{\"u\":9223372036854775807}", &rules, "9223372036854775807", IDENTITY_CLAIM_MISSING);
+	rules.username_map = "583231 alice\n";
+	assert_decides("{\"u\":583231}", &rules, "alice", IDENTITY_ALLOWED);
+	assert_decides("{\"u\":583232}", &rules, "alice", IDENTITY_NOT_MAPPED);
 }
 
 static void test_identity_empty_claim_is_claim_missing(void **state)
@@ -635,11 +644,25 @@ static void test_group_claim_of_wrong_type_is_group_missing(void **state)
 		"{\"preferred_username\":\"alice\",\"groups\":42}",
 		"{\"preferred_username\":\"alice\",\"groups\":true}",
 		"{\"preferred_username\":\"alice\",\"groups\":null}",
-		"{\"preferred_username\":\"alice\",\"groups\":{\"admins\":true}}",
 	};
 	struct identity_rules rules = group_rules("admins");
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
 		assert_decides(bodies[i], &rules, "alice", IDENTITY_GROUP_MISSING);
+}
+
+static void test_group_object_names_its_groups_by_its_members(void **state)
+{
+	(void)state;
+	/* ZITADEL: {"role": {"org id": "org domain"}}: the member names are the roles. */
+	struct identity_rules rules = group_rules("admins");
+	assert_decides("{\"preferred_username\":\"alice\",\"groups\":{\"admins\":{\"1\":\"acme\"}}}", &rules, "alice",
+		       IDENTITY_ALLOWED);
+	assert_decides("{\"preferred_username\":\"alice\",\"groups\":{\"staff\":{\"1\":\"acme\"}}}", &rules, "alice",
+		       IDENTITY_GROUP_MISSING);
+	/* A member's value never counts as a group name. */
+	assert_decides("{\"preferred_username\":\"alice\",\"groups\":{\"staff\":\"admins\"}}", &rules, "alice",
+		       IDENTITY_GROUP_MISSING);
+	assert_decides("{\"preferred_username\":\"alice\",\"groups\":{}}", &rules, "alice", IDENTITY_GROUP_MISSING);
 }
 
 static void test_groups_claim_name_is_configurable(void **state)
@@ -679,7 +702,8 @@ static void test_claims_sufficient_needs_the_username_claim(void **state)
 	struct identity_rules rules = plain_rules();
 	assert_true(sufficient(ALICE, &rules));
 	assert_false(sufficient("{\"sub\":\"alice\"}", &rules));
-	assert_false(sufficient("{\"preferred_username\":7}", &rules));
+	assert_false(sufficient("{\"preferred_username\":7.5}", &rules));
+	assert_true(sufficient("{\"preferred_username\":7}", &rules));
 	assert_false(sufficient("{\"preferred_username\":\"\"}", &rules));
 	assert_false(identity_claims_sufficient(NULL, &rules));
 }
@@ -1816,7 +1840,7 @@ int main(void)
 		cmocka_unit_test(test_identity_detail_fits_a_small_buffer),
 		cmocka_unit_test(test_identity_missing_claim_is_claim_missing),
 		cmocka_unit_test(test_identity_claim_of_wrong_type_is_claim_missing),
-		cmocka_unit_test(test_identity_number_claim_does_not_match_its_digits),
+		cmocka_unit_test(test_identity_whole_number_claim_compares_as_decimal_text),
 		cmocka_unit_test(test_identity_empty_claim_is_claim_missing),
 		cmocka_unit_test(test_identity_claims_that_are_not_an_object_are_claim_missing),
 		cmocka_unit_test(test_identity_nul_inside_claim_is_claim_missing),
@@ -1849,6 +1873,7 @@ int main(void)
 		cmocka_unit_test(test_group_array_skips_items_that_are_not_strings),
 		cmocka_unit_test(test_group_claim_absent_is_group_missing),
 		cmocka_unit_test(test_group_claim_of_wrong_type_is_group_missing),
+		cmocka_unit_test(test_group_object_names_its_groups_by_its_members),
 		cmocka_unit_test(test_groups_claim_name_is_configurable),
 		cmocka_unit_test(test_no_required_group_ignores_the_groups_claim),
 		cmocka_unit_test(test_claims_sufficient_needs_the_username_claim),
