@@ -158,12 +158,13 @@ class DeviceGrant(DeviceCodeGrant):
             return STORE.grants.get(user_code)
 
     def should_slow_down(self, credential):
-        # Added (authlib leaves it to us): a poll sooner than the interval since the last one.
+        # Added (authlib leaves it to us): a poll sooner than the interval since the last
+        # one, with 0.2 s of slack for timer jitter on a loaded machine.
         now = time.monotonic()
         with STORE.lock:
             last = credential.get("last_poll")
             credential["last_poll"] = now
-        return last is not None and now - last < INTERVAL - 0.05
+        return last is not None and now - last < INTERVAL - 0.2
 
 
 class Introspection(IntrospectionEndpoint):

@@ -72,10 +72,19 @@ def test_public_client_approved(stack):
 
 
 def test_approved_after_pending_polls(stack):
+    errors = []
+
     def later(result):
         code = result.user_code
-        threading.Timer(2.5, lambda: stack.idp.approve(code, USER)).start()
+
+        def act():
+            try:
+                stack.idp.approve(code, USER)
+            except AssertionError as e:
+                errors.append(str(e))
+        threading.Timer(2.5, act).start()
     result = login(stack, "after-pending", config(stack), later)
+    Check.equal(errors, [], "approving after 2.5 s")
     expect_success(stack, result)
     Check.contains(result.log, "authorization_pending", "a pending poll before the approval (debug log)")
 

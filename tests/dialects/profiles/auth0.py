@@ -8,7 +8,7 @@ permission.
 [A03] https://docs-dev.mintlify.app/docs/api/authentication/device-authorization/request-device-code
 """
 
-from .base import Account, Answer, Profile, standard_claims
+from .base import Account, Answer, Profile
 
 HOST = "https://YOUR-TENANT.auth0.com"
 API = "https://ssh.example.com"

@@ -4,7 +4,7 @@
 [X1]  https://authjs.dev/reference/core/providers_authentik (third party: issuer with the slug, groups)
 """
 
-from .base import Account, Answer, Profile, rfc_answers
+from .base import Account, Profile, rfc_answers
 
 HOST = "https://authentik.example.com"
 SLUG = "ssh"

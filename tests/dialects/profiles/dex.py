@@ -11,7 +11,7 @@
 
 import base64
 
-from .base import Account, Answer, Profile, standard_claims
+from .base import Account, Answer, Profile
 
 HOST = "https://dex.example.com"
 

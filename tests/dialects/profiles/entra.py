@@ -102,11 +102,13 @@ PROFILE = Profile(
     claims=claims,
     accounts={
         "alice": Account("2f4e8a10-0c1d-4b2e-9f3a-5b6c7d8e9f01",
-                         {"oid": "2f4e8a10-0c1d-4b2e-9f3a-5b6c7d8e9f01", "sub": "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",
+                         {"oid": "2f4e8a10-0c1d-4b2e-9f3a-5b6c7d8e9f01",
+                          "sub": "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ",
                           "preferred_username": "alice@contoso.onmicrosoft.com", "name": "Alice"},
                          groups=[SSH_USERS]),
         "bob": Account("7c9d0e1f-2a3b-4c5d-8e6f-708192a3b4c5",
-                       {"oid": "7c9d0e1f-2a3b-4c5d-8e6f-708192a3b4c5", "sub": "AAAAAAAAAAAAAAAAAAAAAPq9Zx1yWb2VcU3TtSs4Rr",
+                       {"oid": "7c9d0e1f-2a3b-4c5d-8e6f-708192a3b4c5",
+                        "sub": "AAAAAAAAAAAAAAAAAAAAAPq9Zx1yWb2VcU3TtSs4Rr",
                         "preferred_username": "bob@contoso.onmicrosoft.com", "name": "Bob"}),
     },
     notes=[
