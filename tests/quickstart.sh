@@ -19,7 +19,7 @@ cd "$top"
 
 build_packages="autoconf automake libtool pkg-config make gcc libpam0g-dev libcurl4-openssl-dev
 	libjson-c-dev libqrencode-dev libssl-dev"
-test_packages="libcmocka-dev pamtester python3 openssl
+test_packages="libcmocka-dev pamtester python3 python3-authlib openssl
 	nodejs npm valgrind openssh-server openssh-client sudo python3-paramiko python3-pexpect expect tmux
 	zbar-tools clang clang-format libclang-rt-14-dev dpkg-dev debhelper fakeroot lintian rpm groff-base mandoc"
 
