@@ -3,7 +3,7 @@
  * Built from the module's own sources: the same loader, the same flow, the same display. */
 #include "config.h"
 
-#include "rules/identity_rules.h"
+#include "config/pitfalls.h"
 #include "io/local_account.h"
 #include "login/check.h"
 #include "login/flow.h"
@@ -106,6 +106,12 @@ static void print_problem(void *data, const char *problem)
 	printf("FAIL %-30s %s\n", "configuration", problem);
 }
 
+static void print_warning(void *data, const char *topic, const char *advice)
+{
+	(void)data;
+	printf("WARN %-30s %s\n", topic, advice);
+}
+
 static void print_step(void *data, bool ok, const char *step, const char *detail)
 {
 	(void)data;
@@ -180,12 +186,8 @@ int main(int argc, char **argv)
 	}
 	printf("ok   %-30s client %s, scope '%s', require_scope '%s'\n", "configuration", config.client_id,
 	       config.scope, config.require_scope);
-	/* A warning, not a failure: many IdPs offer nothing better, but the admin should know. */
-	if (identity_claim_is_mutable(config.username_claim) && config.username_map == NULL)
-		printf("WARN %-30s username_claim = %s is a name that can be changed or reassigned (OIDC Core "
-		       "5.7): prefer a stable claim (sub, or the IdP's immutable id) with a username_map "
-		       "(README, \"Choosing the identity claim\")\n",
-		       "identity claim", config.username_claim);
+	/* Warnings, not failures: choices that work but are weak, and known IdP pitfalls. */
+	config_pitfalls(&config, print_warning, NULL);
 
 	/* The module's log lines go to stderr as well as to syslog; --login shows every step. */
 	openlog("pam_oauth2-check", LOG_PERROR | LOG_PID, LOG_AUTHPRIV);

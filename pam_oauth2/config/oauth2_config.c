@@ -183,6 +183,11 @@ const struct config_key oauth2_config_keys[] = {
 	  .offset = FIELD(groups_claim),
 	  .default_value = "groups",
 	  .help = "the claim listing the user's groups" },
+	{ .name = "require_claim",
+	  .type = CONFIG_STRING,
+	  .offset = FIELD(require_claim),
+	  .help = "claims the identity must carry with exactly these values, as NAME=VALUE pairs separated by "
+		  "spaces (e.g. hd=example.com for a Google Workspace domain, tid=TENANT for Entra)" },
 	{ .name = "groups_source",
 	  .type = CONFIG_CHOICE,
 	  .offset = FIELD(groups_source),
@@ -672,6 +677,23 @@ static int rule_client_secret(struct oauth2_config *config, uid_t file_owner, st
 	return 0;
 }
 
+static int rule_require_claim(struct oauth2_config *config, uid_t file_owner, struct problems *problems)
+{
+	(void)file_owner;
+	const char *cursor = config->require_claim != NULL ? config->require_claim : "";
+	while (*cursor != '\0') {
+		size_t skip = strspn(cursor, " "), len = strcspn(cursor + skip, " ");
+		const char *equals = memchr(cursor + skip, '=', len);
+		if (len > 0 && (equals == NULL || equals == cursor + skip || (size_t)(equals - cursor - skip) > 256)) {
+			problem(problems, "require_claim: '%.*s' is not NAME=VALUE", (int)(len < 64 ? len : 64),
+				cursor + skip);
+			return -1;
+		}
+		cursor += skip + len;
+	}
+	return 0;
+}
+
 static int rule_groups_source(struct oauth2_config *config, uid_t file_owner, struct problems *problems)
 {
 	(void)file_owner;
@@ -695,6 +717,7 @@ static const struct {
 	{ "id_token source", rule_id_token_source },
 	{ "audience", rule_audience },
 	{ "groups_source", rule_groups_source },
+	{ "require_claim", rule_require_claim },
 	{ "client authentication", rule_client_auth },
 	{ "required scopes", rule_required_scopes },
 	{ "timeouts", rule_timeouts },

@@ -50,6 +50,7 @@ struct oauth2_config {
 	char *username_map;
 	char *require_group;
 	char *groups_claim;
+	char *require_claim;
 	int username_case;  /* enum username_case */
 	int audience_param; /* enum audience_param */
 	int groups_source;  /* enum groups_source */

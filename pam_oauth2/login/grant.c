@@ -196,6 +196,7 @@ enum login_result login_judge_grant(struct login *login, const struct token_gran
 		.username_map = config->username_map_content,
 		.require_group = config->require_group,
 		.groups_claim = config->groups_claim,
+		.require_claim = config->require_claim,
 		/* uid 0 is matched exactly: an IdP account "Root" must not become root. */
 		.ignore_case = config->username_case == USERNAME_CASE_INSENSITIVE && !login->context->user_is_superuser,
 	};

@@ -110,8 +110,66 @@ static bool email_verified(struct json_object *claims)
 	       json_object_is_type(field, json_type_boolean) && json_object_get_boolean(field);
 }
 
+/* Each NAME=VALUE of REQUIRE (space separated) must be a claim of exactly that value, as
+ * text (Google Workspace's hd=example.com, Entra's tid=...). DETAIL names the first that
+ * fails. True when all hold, or none is required. */
+static bool required_claims_hold(struct json_object *claims, const char *require, char *detail, size_t detail_size)
+{
+	const char *cursor = require != NULL ? require : "";
+	while (*cursor != '\0') {
+		size_t skip = strspn(cursor, " "), len = strcspn(cursor + skip, " ");
+		const char *pair = cursor + skip;
+		cursor += skip + len;
+		const char *equals = memchr(pair, '=', len);
+		if (len == 0)
+			continue;
+		char name[IDENTITY_CLAIM_MAX + 1], number[IDENTITY_NUMBER_TEXT];
+		size_t name_len = equals != NULL ? (size_t)(equals - pair) : len;
+		if (equals == NULL || name_len == 0 || name_len > IDENTITY_CLAIM_MAX) {
+			snprintf(detail, detail_size, "require_claim '%.*s' is not NAME=VALUE",
+				 (int)(len < 64 ? len : 64), pair);
+			return false;
+		}
+		memcpy(name, pair, name_len);
+		name[name_len] = '\0';
+		const char *want = equals + 1;
+		size_t want_len = len - name_len - 1;
+		const char *value = identity_claim_text(claims, name, number);
+		if (value == NULL || strlen(value) != want_len || memcmp(value, want, want_len) != 0) {
+			char *shown = value != NULL ? sanitize_for_terminal(value, strlen(value), 96) : NULL;
+			snprintf(detail, detail_size, "claim '%s' is %s%s%s, not '%.*s' (require_claim)", name,
+				 value != NULL ? "'" : "absent", value != NULL ? (shown != NULL ? shown : "?") : "",
+				 value != NULL ? "'" : "", (int)want_len, want);
+			free(shown);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* True when every claim REQUIRE names is present (so auto may look elsewhere when not). */
+static bool required_claims_present(struct json_object *claims, const char *require)
+{
+	const char *cursor = require != NULL ? require : "";
+	while (*cursor != '\0') {
+		size_t skip = strspn(cursor, " "), len = strcspn(cursor + skip, " ");
+		const char *pair = cursor + skip, *equals = memchr(pair, '=', len);
+		cursor += skip + len;
+		if (len == 0 || equals == NULL || equals == pair || (size_t)(equals - pair) > IDENTITY_CLAIM_MAX)
+			continue;
+		char name[IDENTITY_CLAIM_MAX + 1];
+		memcpy(name, pair, (size_t)(equals - pair));
+		name[equals - pair] = '\0';
+		if (!identity_claim_present(claims, name))
+			return false;
+	}
+	return true;
+}
+
 bool identity_claims_sufficient(struct json_object *claims, const struct identity_rules *rules)
 {
+	if (!required_claims_present(claims, rules->require_claim))
+		return false;
 	char number[IDENTITY_NUMBER_TEXT];
 	if (identity_claim_text(claims, rules->username_claim, number) == NULL)
 		return false;
@@ -179,6 +237,10 @@ enum identity_verdict identity_decide(struct json_object *claims, const struct i
 		snprintf(detail, detail_size, "approved by %s='%s', not the PAM user", rules->username_claim,
 			 shown ? shown : "?");
 		verdict = IDENTITY_MISMATCH;
+		goto done;
+	}
+	if (!required_claims_hold(claims, rules->require_claim, detail, detail_size)) {
+		verdict = IDENTITY_CLAIM_MISMATCH;
 		goto done;
 	}
 	if (rules->require_group != NULL && rules->require_group[0] != '\0' &&

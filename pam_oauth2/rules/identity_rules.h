@@ -16,6 +16,7 @@ struct identity_rules {
 	const char *username_map;    /* content of the map file; NULL: the identity must equal the user */
 	const char *require_group;   /* space separated, one must be present; NULL or "": none */
 	const char *groups_claim;
+	const char *require_claim; /* "NAME=VALUE ...": each claim must equal its value; NULL or "": none */
 	bool ignore_case; /* username_case = insensitive */
 };
 
@@ -26,7 +27,8 @@ enum identity_verdict {
 	IDENTITY_NOT_MAPPED,       /* the map lists no such pair */
 	IDENTITY_EMAIL_UNVERIFIED, /* the identity is an email address not marked verified */
 	IDENTITY_MISMATCH,         /* the identity is not the local user */
-	IDENTITY_GROUP_MISSING     /* none of the required groups */
+	IDENTITY_GROUP_MISSING,    /* none of the required groups */
+	IDENTITY_CLAIM_MISMATCH    /* a required claim is absent or has another value */
 };
 
 /* Decides whether CLAIMS may log in as LOCAL_USER. DETAIL gets a line for the log

@@ -54,6 +54,8 @@ static const char *verdict_name(enum identity_verdict verdict)
 		return "MISMATCH";
 	case IDENTITY_GROUP_MISSING:
 		return "GROUP_MISSING";
+	case IDENTITY_CLAIM_MISMATCH:
+		return "CLAIM_MISMATCH";
 	}
 	return "(unknown verdict)";
 }
@@ -663,6 +665,36 @@ static void test_group_object_names_its_groups_by_its_members(void **state)
 	assert_decides("{\"preferred_username\":\"alice\",\"groups\":{\"staff\":\"admins\"}}", &rules, "alice",
 		       IDENTITY_GROUP_MISSING);
 	assert_decides("{\"preferred_username\":\"alice\",\"groups\":{}}", &rules, "alice", IDENTITY_GROUP_MISSING);
+}
+
+static bool sufficient(const char *json, const struct identity_rules *rules);
+
+static void test_required_claims_must_hold_exactly(void **state)
+{
+	(void)state;
+	struct identity_rules rules = plain_rules();
+	rules.require_claim = "hd=example.com";
+	char detail[DETAIL_SIZE] = "";
+	assert_decides("{\"preferred_username\":\"alice\",\"hd\":\"example.com\"}", &rules, "alice", IDENTITY_ALLOWED);
+	assert_verdict(decide("{\"preferred_username\":\"alice\",\"hd\":\"evil.com\"}", &rules, "alice", detail),
+		       IDENTITY_CLAIM_MISMATCH, "{hd=evil.com}", "alice");
+	assert_mentions(detail, "claim 'hd' is 'evil.com', not 'example.com'");
+	assert_decides("{\"preferred_username\":\"alice\"}", &rules, "alice", IDENTITY_CLAIM_MISMATCH);
+	assert_decides("{\"preferred_username\":\"alice\",\"hd\":\"example.com.evil\"}", &rules, "alice",
+		       IDENTITY_CLAIM_MISMATCH);
+	assert_decides("{\"preferred_username\":\"alice\",\"hd\":\"EXAMPLE.com\"}", &rules, "alice",
+		       IDENTITY_CLAIM_MISMATCH);
+	assert_decides("{\"preferred_username\":\"alice\",\"hd\":[\"example.com\"]}", &rules, "alice",
+		       IDENTITY_CLAIM_MISMATCH);
+	/* Every pair must hold. */
+	rules.require_claim = "hd=example.com tid=42";
+	assert_decides("{\"preferred_username\":\"alice\",\"hd\":\"example.com\",\"tid\":42}", &rules, "alice",
+		       IDENTITY_ALLOWED);
+	assert_decides("{\"preferred_username\":\"alice\",\"hd\":\"example.com\",\"tid\":43}", &rules, "alice",
+		       IDENTITY_CLAIM_MISMATCH);
+	/* In auto mode a source without the claim hands over to a fuller one. */
+	assert_false(sufficient("{\"preferred_username\":\"alice\",\"hd\":\"example.com\"}", &rules));
+	assert_true(sufficient("{\"preferred_username\":\"alice\",\"hd\":\"x\",\"tid\":1}", &rules));
 }
 
 static void test_groups_claim_name_is_configurable(void **state)
@@ -1874,6 +1906,7 @@ int main(void)
 		cmocka_unit_test(test_group_claim_absent_is_group_missing),
 		cmocka_unit_test(test_group_claim_of_wrong_type_is_group_missing),
 		cmocka_unit_test(test_group_object_names_its_groups_by_its_members),
+		cmocka_unit_test(test_required_claims_must_hold_exactly),
 		cmocka_unit_test(test_groups_claim_name_is_configurable),
 		cmocka_unit_test(test_no_required_group_ignores_the_groups_claim),
 		cmocka_unit_test(test_claims_sufficient_needs_the_username_claim),

@@ -4,7 +4,7 @@ data the fake IdP (tests/dialects/dialect_server.py) serves and the cases
 
 Every profile module (github.py, google.py, ...) builds one Profile and cites the
 vendor's documentation for each fact in a comment. Where the research notes
-(/work/notes/idp, summarised in tests/dialects/README.md) mark a fact unconfirmed, the
+(tests/dialects/notes, summarised in tests/dialects/README.md) mark a fact unconfirmed, the
 profile says "unconfirmed" and uses the RFC-standard behaviour defined here.
 
 RFC 8628: https://www.rfc-editor.org/rfc/rfc8628

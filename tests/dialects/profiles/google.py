@@ -36,7 +36,7 @@ PROFILE = Profile(
     # (the token, userinfo and certs URLs are unconfirmed in vendor text read here).
     origins=["https://accounts.google.com", "https://oauth2.googleapis.com", "https://openidconnect.googleapis.com",
              "https://www.googleapis.com"],
-    placeholders={"YOUR-CLIENT-ID.apps.googleusercontent.com": CLIENT_ID},
+    placeholders={"YOUR-CLIENT-ID.apps.googleusercontent.com": CLIENT_ID, "YOUR-WORKSPACE-DOMAIN": "example.com"},
     # [GO2]/[GO4] issuer https://accounts.google.com (ID tokens may also carry the legacy
     # "accounts.google.com", which a fake on another host cannot show).
     issuer="",
