@@ -775,6 +775,40 @@ static void test_an_id_token_without_sub_is_refused(void **state)
 	signed_idp_free(&idp);
 }
 
+static void test_an_id_token_must_be_one_and_say_when_it_was_issued(void **state)
+{
+	(void)state;
+	/* An access token (typ at+jwt) is no ID token, even signed by the IdP for us. */
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "identity_source=id_token", NULL);
+	char *claims = claims_json("alice", "alice", NULL);
+	idp.id_token = test_keys_sign(keys, "{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"at+jwt\"}", claims);
+	free(claims);
+	idp.token_body = token_with_id_token(idp.id_token);
+	idp.discovery[0] = (struct fake_reply){ .status = 200, .body = discovery };
+	idp.jwks[0] = (struct fake_reply){ .status = 200, .body = test_keys_jwks(keys) };
+	idp.token[0] = (struct fake_reply){ .status = 200, .body = idp.token_body };
+	fake_route(DISCOVERY_URL, idp.discovery, 1);
+	fake_route(JWKS_URL, idp.jwks, 1);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, idp.token, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "id_token refused: wrong typ");
+	signed_idp_free(&idp);
+
+	/* OIDC Core §2: iat is required in an ID token. */
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, "identity_source=id_token", NULL);
+	claims = claims_json("alice", "alice", NULL);
+	char *iat = strstr(claims, "\"iat\"");
+	memcpy(iat, "\"iaX\"", 5);
+	signed_idp(&idp, claims, false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "id_token refused: no iat");
+	signed_idp_free(&idp);
+}
+
 static void test_auto_hands_over_to_userinfo_whose_sub_must_agree(void **state)
 {
 	(void)state;
@@ -881,10 +915,12 @@ static void test_a_jwt_access_token_is_checked_as_rfc_9068_says(void **state)
 	const char *audience = "audience=https://ssh.example.test";
 	const char *good = ",\"client_id\":\"pam-public\",\"scope\":\"openid ssh:login\"";
 	const char *other_client = ",\"client_id\":\"pam-other\",\"scope\":\"openid ssh:login\"";
-	const char *typs[] = { "at+jwt", "at+jwt", "JWT" };
-	const char *extras[] = { good, other_client, good };
-	const char *want[] = { NULL, "access token refused: issued to another client", "access token refused" };
-	for (size_t i = 0; i < 3; i++) {
+	const char *control = ",\"client_id\":\"pam-public\",\"scope\":\"openid\\u001bssh:login\"";
+	const char *typs[] = { "at+jwt", "at+jwt", "JWT", "at+jwt" };
+	const char *extras[] = { good, other_client, good, control };
+	const char *want[] = { NULL, "access token refused: issued to another client", "access token refused",
+			       "access token's scope claim is not a scope string" };
+	for (size_t i = 0; i < 4; i++) {
 		struct login_run run;
 		fake_reset();
 		configure(&run, ISSUER_CONFIG, audience, "scope_source=jwt", "identity_source=jwt",
@@ -977,6 +1013,49 @@ static void test_github_answers_every_poll_with_200_and_names_users_by_number(vo
 	fake_route(USERINFO_URL "/teams?per_page=100&page=1", no_teams, 1);
 	run_login(&run);
 	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'acme/sre'");
+
+	/* A team entry of another shape (no slug) grants nothing, not even its organisation. */
+	static const struct fake_reply no_orgs[] = { { .status = 200, .body = "[]" } };
+	static const struct fake_reply odd_team[] = { { .status = 200,
+							.body = "[{\"organization\":{\"login\":\"acme\"}}]" } };
+	fake_reset();
+	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
+		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme", NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 3);
+	fake_route(USERINFO_URL, user, 1);
+	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", no_orgs, 1);
+	fake_route(USERINFO_URL "/teams?per_page=100&page=1", odd_team, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'acme'");
+
+	/* GitHub refusing the token (no read:org): a refusal after approval. */
+	static const struct fake_reply forbidden[] = { { .status = 403, .body = "{\"message\":\"Forbidden\"}" } };
+	fake_reset();
+	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
+		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme", NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 3);
+	fake_route(USERINFO_URL, user, 1);
+	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", forbidden, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_REFUSED_BY_IDP, "GitHub orgs refused the access token: HTTP 403");
+}
+
+static void test_a_200_that_is_an_oauth_error_is_no_approval(void **state)
+{
+	(void)state;
+	/* GitHub's pending poll is a 200: an outage after it is still an outage. */
+	static const struct fake_reply token[] = {
+		{ .status = 200, .body = "{\"error\":\"authorization_pending\"}" },
+		{ .status = 503, .body = "{}" },
+	};
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, token, 2);
+	run_login(&run);
+	assert_result(&run, LOGIN_IDP_UNAVAILABLE, "token endpoint: HTTP 503");
 }
 
 static void test_oauth_errors_count_whatever_their_status(void **state)
@@ -1152,6 +1231,7 @@ int main(void)
 		cmocka_unit_test_setup(test_an_id_token_the_idp_did_not_sign_is_refused, setup),
 		cmocka_unit_test_setup(test_an_id_token_for_another_audience_is_refused, setup),
 		cmocka_unit_test_setup(test_an_id_token_without_sub_is_refused, setup),
+		cmocka_unit_test_setup(test_an_id_token_must_be_one_and_say_when_it_was_issued, setup),
 		cmocka_unit_test_setup(test_auto_hands_over_to_userinfo_whose_sub_must_agree, setup),
 		cmocka_unit_test_setup(test_an_unknown_kid_fetches_the_keys_again_once, setup),
 		cmocka_unit_test_setup(test_keys_that_cannot_be_fetched_after_approval_are_a_refusal, setup),
@@ -1160,6 +1240,7 @@ int main(void)
 		cmocka_unit_test_setup(test_a_jwt_access_token_is_checked_as_rfc_9068_says, setup),
 		cmocka_unit_test_setup(test_github_answers_every_poll_with_200_and_names_users_by_number, setup),
 		cmocka_unit_test_setup(test_oauth_errors_count_whatever_their_status, setup),
+		cmocka_unit_test_setup(test_a_200_that_is_an_oauth_error_is_no_approval, setup),
 		cmocka_unit_test_setup(test_auth0_pending_as_403_and_slow_down_as_429_with_retry_after, setup),
 		cmocka_unit_test_setup(test_google_verification_url_and_expanded_scopes, setup),
 		cmocka_unit_test_setup(test_zitadel_roles_object_names_the_groups, setup),

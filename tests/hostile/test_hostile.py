@@ -191,7 +191,7 @@ def issuer_config(server):
 
 class Case:
     def __init__(self, name, script, code, text, log, config=None, check=None, server=None, timeout=TIMEOUT,
-                 wrap=None):
+                 wrap=None, env=None):
         self.name = name
         self.script = script          # callable(server) -> script dict
         self.code = code              # expected PAM code
@@ -202,6 +202,7 @@ class Case:
         self.server = server or {}    # FaultServer options: cert=, tls=
         self.timeout = timeout
         self.wrap = wrap              # callable() -> command prefix for pam_drive (a mount namespace)
+        self.env = env                # callable() -> extra environment for pam_drive
 
 
 UNREACH = "cannot be reached"
@@ -296,6 +297,19 @@ def system_store_trusting_the_server_ca():
         os.replace(store + ".new", store)
     return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
             'mount --bind "$0" /etc/ssl/certs && exec "$@"', store]
+
+
+def openssl_allowing_old_tls():
+    """An OpenSSL configuration for pam_drive that lets a client speak TLS 1.0 and 1.1 (the
+    system's refuses them): so only the module's own TLS 1.2 floor can refuse a server
+    capped at TLS 1.1."""
+    path = os.path.join(WORKDIR, "openssl-old-tls.cnf")
+    if not os.path.exists(path):
+        with open(path + ".new", "w") as f:
+            f.write("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = tls\n"
+                    "[tls]\nMinProtocol = TLSv1\nCipherString = DEFAULT:@SECLEVEL=0\n")
+        os.replace(path + ".new", path)
+    return {"OPENSSL_CONF": path}
 
 
 def slow_redirect(target):
@@ -470,6 +484,11 @@ CASES = [
     Case("tls_system_store_not_trusted_beside_ca_file", userinfo_case({"sub": "s1", "preferred_username": "alice"}),
          UNAVAIL, UNREACH, "device authorization: TLS error",
          config=lambda s: dict(USERINFO, ca_file=CERTS.other_ca_file), wrap=system_store_trusting_the_server_ca),
+    # TLS 1.2 at least, whatever OpenSSL's own configuration allows: a server capped at
+    # TLS 1.1 is refused even when OPENSSL_CONF would let the client go lower.
+    Case("tls_1_1_server_refused", userinfo_case({"sub": "s1", "preferred_username": "alice"}), UNAVAIL, UNREACH,
+         "device authorization: TLS error", config=USERINFO, server={"tls_max": "TLSv1_1"},
+         env=openssl_allowing_old_tls),
     Case("tls_wrong_host_name", ok_device(), UNAVAIL, UNREACH, "device authorization: TLS error",
          server={"cert": "wronghost"}),
     Case("tls_expired_cert", ok_device(), UNAVAIL, UNREACH, "device authorization: TLS error",
@@ -619,7 +638,7 @@ def run_case(case, stack):
         config = {k: v for k, v in config.items() if v is not None}
         service = stack.service(case.name.replace("_", "-")[:40], config)
         login = stack.login(service, "alice", timeout=case.timeout + HTTP_TIMEOUT + MARGIN + 30,
-                            wrap=case.wrap() if case.wrap else ())
+                            wrap=case.wrap() if case.wrap else (), extra_env=case.env() if case.env else None)
         problems = []
         if login.result == H.PAM_SUCCESS:
             problems.append("PAM_SUCCESS in a hostile case")

@@ -32,7 +32,7 @@ POST_SECRET = "post-secret-123"
 RESOURCE = "urn:pam-oauth2:test"
 JWT_SHAPED = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 OPAQUE_SHAPED = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43,}(?![A-Za-z0-9_-])")
-WINDOW = 16  # a run this long copied from a secret counts as a leak
+WINDOW = 12  # a run this long copied from a secret counts as a leak
 
 STATE = {}
 
@@ -334,7 +334,7 @@ def test_the_leak_checks_catch_planted_secrets(stack):
             raise AssertionError(f"no {kind} recorded over the whole run: {sorted(kinds)}")
     for kind, value in known:
         middle = len(value) // 2
-        planted = f"85 pam_oauth2(x:auth): reason=oops {value[middle - 8:middle + 10]} end"
+        planted = f"85 pam_oauth2(x:auth): reason=oops {value[max(0, middle - 8):middle + 10]} end"
         if len(value) >= WINDOW + 2 and not leaks(planted, kind, value):
             raise AssertionError(f"a planted piece of {kind} was not detected")
         if kind == "id_token" and not JWT_SHAPED.search(f"token {value} end"):

@@ -42,6 +42,18 @@ def test_approved_login_succeeds_and_shows_everything(stack):
     Check.contains(login.log, "user=alice", "log line")
 
 
+def test_proxy_variables_of_the_caller_are_ignored(stack):
+    # Under sudo the environment is the invoking user's: a proxy it names (here a closed
+    # port) must not carry the IdP's traffic.
+    port = closed_port()
+    proxy = f"http://127.0.0.1:{port}"
+    env = {name: proxy for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")}
+    env["NO_PROXY"] = env["no_proxy"] = ""
+    service = stack.service("proxy-env", stack.base_config())
+    login = stack.login(service, "alice", on_prompt=stack.approver("alice"), extra_env=env)
+    Check.equal(login.result, PAM_SUCCESS, "pam_authenticate with proxy variables set")
+
+
 def test_denied_at_the_idp_is_a_final_denial(stack):
     # PAM_MAXTRIES: a denial that also tells sshd and sudo not to retry (see README).
     service = stack.service("deny", stack.base_config())

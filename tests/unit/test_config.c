@@ -998,6 +998,27 @@ static void test_errors_never_contain_the_secret(void **state)
 	assert_null(strstr(error, "SSSSSSSS"));
 }
 
+static void test_unknown_keys_are_named_only_when_they_look_like_keys(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	/* A typo is named, to be fixed ... */
+	load_fails(f, MINIMAL "colour = blue\n", 0, NULL, error, sizeof(error));
+	assert_non_null(strstr(error, "unknown key 'colour'"));
+	/* ... but a secret pasted as a line (a token, a line of a key file) never reaches syslog. */
+	const char *pasted[] = { "ghp_16C7e42F292c6912E7710c838347Ae178B4aSECRETx = y\n", "s3cr3t/with+base64== = y\n",
+				 "sk-live.9f8e7d6c5b4a = y\n" };
+	const char *pieces[] = { "ghp_16C7e42F292c", "s3cr3t/with+base64", "sk-live.9f8e7d6c" };
+	for (size_t i = 0; i < 3; i++) {
+		char text[256];
+		snprintf(text, sizeof(text), MINIMAL "%s", pasted[i]);
+		load_fails(f, text, 0, NULL, error, sizeof(error));
+		if (strstr(error, pieces[i]) != NULL)
+			fail_msg("the pasted line reached the error: %s", error);
+		assert_non_null(strstr(error, "unknown key '(not shown)'"));
+	}
+}
+
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -1067,6 +1088,7 @@ int main(void)
 		TEST(test_check_runs_every_rule_between_keys),
 		TEST(test_failed_load_leaves_nothing_to_free),
 		TEST(test_errors_never_contain_the_secret),
+		TEST(test_unknown_keys_are_named_only_when_they_look_like_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -155,6 +155,38 @@ static void test_device_without_verification_uri_complete_leaves_it_null(void **
 	device_authorization_clear(&auth);
 }
 
+/* Parses BODY as a device authorization response: 0 or -1, AUTH filled on 0. */
+static int parse_device_text(const char *body, struct device_authorization *auth, const char **why)
+{
+	return device_authorization_parse(body, strlen(body), auth, why);
+}
+
+static void test_device_verification_url_is_read_only_without_verification_uri(void **state)
+{
+	(void)state;
+	/* Google names the field verification_url; checked exactly like verification_uri. */
+	struct device_authorization auth;
+	const char *why = NULL;
+	assert_int_equal(parse_device_text("{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_url\":"
+					   "\"https://www.google.com/device\",\"expires_in\":1800}",
+					   &auth, &why),
+			 0);
+	assert_string_equal(auth.verification_uri, "https://www.google.com/device");
+	device_authorization_clear(&auth);
+	assert_int_equal(
+	    parse_device_text("{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":"
+			      "\"https://idp.example/device\",\"verification_url\":\"https://evil.example/\","
+			      "\"expires_in\":1800}",
+			      &auth, &why),
+	    0);
+	assert_string_equal(auth.verification_uri, "https://idp.example/device");
+	device_authorization_clear(&auth);
+	assert_int_equal(parse_device_text("{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_url\":"
+					   "\"http://www.google.com/device\",\"expires_in\":1800}",
+					   &auth, &why),
+			 -1);
+}
+
 static void test_device_without_interval_defaults_to_five_seconds(void **state)
 {
 	(void)state;
@@ -961,6 +993,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_device_valid_response_fills_every_field),
 		cmocka_unit_test(test_device_without_verification_uri_complete_leaves_it_null),
+		cmocka_unit_test(test_device_verification_url_is_read_only_without_verification_uri),
 		cmocka_unit_test(test_device_without_interval_defaults_to_five_seconds),
 		cmocka_unit_test(test_device_interval_is_read_when_given),
 		cmocka_unit_test(test_device_bounds_are_accepted),
