@@ -129,7 +129,11 @@ class Tree:
         else:
             programs += ["tests/flow/test_flow" for s in suites if s == "flow"]
             programs += [f"tests/{s}" for s in suites if s.startswith("unit/")]
-        return run(["make", "-j2"] + programs, self.dir, self.env, log=self.log)
+        # "all" first, alone: automake's all runs a sub-make, which must not race the others.
+        code, output = run(["make", "-j2", "all"], self.dir, self.env, log=self.log)
+        if code != 0:
+            return code, output
+        return run(["make", "-j2"] + programs[1:], self.dir, self.env, log=self.log)
 
     def suite(self, name):
         """Runs one suite; returns (passed, detail)."""
