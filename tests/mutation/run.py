@@ -192,7 +192,9 @@ def main():
                 code, output = tree.build(m["tests"].split())
                 if code != 0:
                     broken.append(m["id"])
-                    rows.append((m["id"], m["file"], "DOES NOT BUILD", output.strip().splitlines()[-1:], 0.0))
+                    errors = [line for line in output.splitlines() if "error" in line]
+                    rows.append((m["id"], m["file"], "DOES NOT BUILD", (errors or ["?"])[0], 0.0))
+                    print(f"# {m['id']}: DOES NOT BUILD: {(errors or ['?'])[0]}", flush=True)
                     continue
                 verdict, detail = "SURVIVED", ""
                 for suite in m["tests"].split():
