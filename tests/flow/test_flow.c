@@ -342,6 +342,26 @@ static void test_a_poll_the_deadline_cuts_short_is_an_expiry_not_an_outage(void 
 	assert_result(&run, LOGIN_EXPIRED, "not approved before the login's timeout");
 }
 
+static void test_identity_requests_cut_by_the_deadline_are_expiries(void **state)
+{
+	(void)state;
+	/* The grant arrives at 8 s of a 10 s login: userinfo may take 2 s of its 5 and times
+	 * out. The login's time is up: an expiry, never an outage (someone approved). */
+	static const struct fake_reply token[] = {
+		{ .status = 200, .body = "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\"}", .latency_ms = 3000 }
+	};
+	static const struct fake_reply userinfo[] = { TIMED_OUT };
+	struct login_run run;
+	configure(&run, "timeout=10", "identity_source=userinfo", NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, token, 1);
+	fake_route(USERINFO_URL, userinfo, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_EXPIRED, "userinfo request: cut short by the login's timeout");
+	assert_int_equal(login_result_pam_code(run.result), PAM_AUTH_ERR);
+	assert_true(fake_request_to(USERINFO_URL, 0)->timeout_ms < 5000);
+}
+
 /* ---- outages, refusals and the after-approval rule ---- */
 
 static void test_an_unreachable_idp_is_an_outage(void **state)
@@ -590,6 +610,21 @@ static void test_another_identity_approving_is_not_authorized(void **state)
 	run_login(&run);
 	assert_result(&run, LOGIN_NOT_AUTHORIZED, "approved by preferred_username='bob', not the PAM user");
 	assert_string_equal(run.identity.username, "");
+}
+
+static void test_only_visible_ascii_is_exported(void **state)
+{
+	(void)state;
+	/* The session's environment gets plain visible ASCII only: a sub with other bytes is
+	 * left out (the login itself is fine: the username claim matched). */
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	route_one(USERINFO_URL, 200, "{\"sub\":\"\u00e5lice one\",\"preferred_username\":\"alice\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_string_equal(run.identity.sub, "");
+	assert_string_equal(run.identity.username, "alice");
 }
 
 static void test_userinfo_refusing_the_token_is_a_refusal(void **state)
@@ -1209,6 +1244,7 @@ int main(void)
 		cmocka_unit_test_setup(test_the_code_expiring_ends_polling_unapproved, setup),
 		cmocka_unit_test_setup(test_the_login_deadline_cuts_the_last_poll_as_an_expiry, setup),
 		cmocka_unit_test_setup(test_a_poll_the_deadline_cuts_short_is_an_expiry_not_an_outage, setup),
+		cmocka_unit_test_setup(test_identity_requests_cut_by_the_deadline_are_expiries, setup),
 		cmocka_unit_test_setup(test_an_unreachable_idp_is_an_outage, setup),
 		cmocka_unit_test_setup(test_under_a_setuid_caller_an_outage_is_a_denial, setup),
 		cmocka_unit_test_setup(test_server_errors_before_approval_are_outages, setup),
@@ -1223,6 +1259,7 @@ int main(void)
 		cmocka_unit_test_setup(test_a_response_without_scope_granted_what_was_asked, setup),
 		cmocka_unit_test_setup(test_introspection_is_authoritative_for_scopes, setup),
 		cmocka_unit_test_setup(test_another_identity_approving_is_not_authorized, setup),
+		cmocka_unit_test_setup(test_only_visible_ascii_is_exported, setup),
 		cmocka_unit_test_setup(test_userinfo_refusing_the_token_is_a_refusal, setup),
 		cmocka_unit_test_setup(test_an_email_identity_needs_email_verified, setup),
 		cmocka_unit_test_setup(test_case_folding_never_reaches_a_superuser, setup),
