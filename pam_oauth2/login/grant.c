@@ -327,6 +327,12 @@ enum login_result login_judge_grant(struct login *login, const struct token_gran
 			goto done;
 	}
 	char detail[320], approver[LOGIN_IDENTITY_MAX];
+	/* The same person approving twice is refused as that, whatever their groups. */
+	if (role == GRANT_APPROVER) {
+		result = check_other_person(login, claims, approver, sizeof(approver));
+		if (result != LOGIN_CONTINUE)
+			goto done;
+	}
 	enum identity_verdict verdict = identity_decide(claims, &rules, login->context->user, detail, sizeof(detail));
 	if (verdict != IDENTITY_ALLOWED) {
 		result = login_fail(login, LOGIN_NOT_AUTHORIZED, "%s%s (identity_source=%s)",
@@ -336,9 +342,6 @@ enum login_result login_judge_grant(struct login *login, const struct token_gran
 	}
 	idp_debug(&login->idp, "identity (identity_source=%s): %s", identity_source_name(used), detail);
 	if (role == GRANT_APPROVER) {
-		result = check_other_person(login, claims, approver, sizeof(approver));
-		if (result != LOGIN_CONTINUE)
-			goto done;
 		snprintf(login->reason, login->reason_size,
 			 "approved_by=%s for=%s (%s scope_source=%s identity_source=%s)", approver,
 			 login->identity->username, detail, scope_source_name(scope_source),
