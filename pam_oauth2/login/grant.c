@@ -268,7 +268,7 @@ static enum login_result check_auth_context(struct login *login, const struct to
 	if (grant->id_token == NULL)
 		return login_fail(login, LOGIN_NOT_AUTHORIZED,
 				  "no id_token in the token response to read amr, acr and auth_time from");
-	struct json_object *claims;
+	struct json_object *claims = NULL;
 	bool absent;
 	enum login_result result = identity_claims(login, grant, IDENTITY_SOURCE_ID_TOKEN, evidence, &claims, &absent);
 	if (result != LOGIN_CONTINUE)

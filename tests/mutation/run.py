@@ -129,7 +129,13 @@ class Tree:
         else:
             programs += ["tests/flow/test_flow" for s in suites if s == "flow"]
             programs += [f"tests/{s}" for s in suites if s.startswith("unit/")]
-        return run(["make", "-j2"] + programs, self.dir, self.env, log=self.log)
+        # "all" first, then the test programs: in one parallel make, all's recursive
+        # make and the top-level one both rebuild the mutated object and race (ranlib,
+        # ar on a half-written archive).
+        code, output = run(["make", "-j2", "all"], self.dir, self.env, log=self.log)
+        if code != 0:
+            return code, output
+        return run(["make", "-j2"] + programs[1:], self.dir, self.env, log=self.log)
 
     def suite(self, name):
         """Runs one suite; returns (passed, detail)."""
