@@ -529,6 +529,28 @@ def make_cases(env):
         refused_with_ssh("wronguser", env.module_config(), approving(env, "bob"),
                          "Sign-in not authorized for alice.")
 
+    def test_ssh_four_eyes_shows_the_second_code_with_the_next_prompt():
+        # sshd holds info messages back until the next prompt (OpenSSH bug 2876): each
+        # round's code arrives with its own Enter prompt.
+        sshd = env.sshd("foureyes", env.module_config(issuer=env.idp.issuer, scope="openid profile groups",
+                                                       approver_group="sre-oncall", require_amr="mfa"))
+        turns = []
+
+        def act(session, user_code):
+            who = ("alice", "dave")[min(len(turns), 1)]
+            turns.append(who)
+            env.idp.approve(user_code, who, f"{who}-pw", "allow", otp=f"{who}-otp")
+        session = spawn(ssh_argv(sshd, "alice"), act)
+        Check.equal(len(session.codes), 2, "codes shown")
+        Check.equal(session.prompts, 2, "prompts")
+        first = session.text.find("Approve sign-in as alice on")
+        ask = session.text.find(f"Ask a member of sre-oncall to approve: Open {session.codes[1][0]} and enter the "
+                                f"code: {session.codes[1][1]}")
+        if not 0 <= first < ask:
+            raise AssertionError(f"the requester's code, then the approver's, in that order:\n{session.text}")
+        Check.equal(last_line(session.text), "alice", "id -un in the session")
+        Check.equal(session.exit, 0, "ssh exit status")
+
     def test_idp_down_falls_through_to_pam_unix():
         port = closed_port()
         base = f"https://127.0.0.1:{port}"
@@ -958,6 +980,7 @@ def make_cases(env):
         test_ssh_denial_shows_the_reason,
         test_ssh_expiry_shows_the_reason,
         test_ssh_wrong_user_approval_is_refused,
+        test_ssh_four_eyes_shows_the_second_code_with_the_next_prompt,
         test_idp_down_falls_through_to_pam_unix,
         test_idp_down_with_required_is_refused,
         test_publickey_plus_approval,
