@@ -25,6 +25,7 @@ static const char *const bool_names[] = { "off", "on", NULL };
 static const char *const username_case_names[] = { "sensitive", "insensitive", NULL };
 static const char *const audience_param_names[] = { "resource", "audience", NULL };
 static const char *const groups_source_names[] = { "claims", "github", NULL };
+static const char *const amr_mode_names[] = { "any", "all", NULL };
 
 #define FIELD(name) offsetof(struct oauth2_config, name)
 
@@ -196,6 +197,37 @@ const struct config_key oauth2_config_keys[] = {
 	  .help = "where require_group looks: claims (groups_claim of the identity), or github (the organisations "
 		  "and teams of GitHub's REST API, as ORG and ORG/TEAM; needs scope read:org and identity from "
 		  "userinfo)" },
+	{ .name = "require_amr",
+	  .type = CONFIG_SCOPES,
+	  .offset = FIELD(require_amr),
+	  .default_value = "",
+	  .help = "authentication methods (RFC 8176 amr values, space separated, e.g. mfa otp hwk) of which the "
+		  "verified ID token's amr must hold one (require_amr_mode=any) or all (require_amr_mode=all)" },
+	{ .name = "require_amr_mode",
+	  .type = CONFIG_CHOICE,
+	  .offset = FIELD(require_amr_mode),
+	  .default_value = "any",
+	  .choices = amr_mode_names,
+	  .help = "any (one value of require_amr suffices) or all (every value is needed)" },
+	{ .name = "require_acr",
+	  .type = CONFIG_SCOPES,
+	  .offset = FIELD(require_acr),
+	  .default_value = "",
+	  .help = "authentication context classes, space separated, of which the verified ID token's acr must be one" },
+	{ .name = "max_auth_age",
+	  .type = CONFIG_SECONDS,
+	  .offset = FIELD(max_auth_age),
+	  .default_value = "0",
+	  .min = 0,
+	  .max = 31536000,
+	  .help = "seconds: the verified ID token's auth_time may be no older (0: off); also sent as max_age to ask "
+		  "the IdP for a fresh sign-in (OIDC Core 3.1.2.1)" },
+	{ .name = "approver_group",
+	  .type = CONFIG_SCOPES,
+	  .offset = FIELD(approver_group),
+	  .default_value = "",
+	  .help = "four-eyes approval: groups, space separated; after the user's own approval a second code is shown, "
+		  "which another person (another sub) in one of these groups (groups_claim) must approve" },
 	{ .name = "username_case",
 	  .type = CONFIG_CHOICE,
 	  .offset = FIELD(username_case),
@@ -706,6 +738,32 @@ static int rule_groups_source(struct oauth2_config *config, uid_t file_owner, st
 	return 0;
 }
 
+static int rule_auth_context(struct oauth2_config *config, uid_t file_owner, struct problems *problems)
+{
+	(void)file_owner;
+	/* amr, acr and auth_time are read from the verified ID token only. */
+	bool wanted = config->require_amr[0] != '\0' || config->require_acr[0] != '\0' || config->max_auth_age > 0;
+	bool id_token =
+	    config->issuer != NULL && scope_set_contains(config->scope, "openid", 6) &&
+	    (config->identity_source == IDENTITY_SOURCE_ID_TOKEN || config->identity_source == IDENTITY_SOURCE_AUTO);
+	if (wanted && !id_token) {
+		problem(problems, "require_amr, require_acr and max_auth_age are read from the verified ID token: they "
+				  "need issuer, openid in scope and identity_source id_token or auto");
+		return -1;
+	}
+	return 0;
+}
+
+static int rule_approver_group(struct oauth2_config *config, uid_t file_owner, struct problems *problems)
+{
+	(void)file_owner;
+	if (config->approver_group[0] != '\0' && config->groups_source != GROUPS_SOURCE_CLAIMS) {
+		problem(problems, "approver_group is read from groups_claim: it needs groups_source=claims");
+		return -1;
+	}
+	return 0;
+}
+
 /* In order: client_auth's default is settled before the secret is read. */
 static const struct {
 	const char *name;
@@ -718,6 +776,8 @@ static const struct {
 	{ "audience", rule_audience },
 	{ "groups_source", rule_groups_source },
 	{ "require_claim", rule_require_claim },
+	{ "auth context", rule_auth_context },
+	{ "approver_group", rule_approver_group },
 	{ "client authentication", rule_client_auth },
 	{ "required scopes", rule_required_scopes },
 	{ "timeouts", rule_timeouts },

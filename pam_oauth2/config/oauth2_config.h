@@ -21,6 +21,8 @@ enum username_case { USERNAME_CASE_SENSITIVE, USERNAME_CASE_INSENSITIVE };
 enum audience_param { AUDIENCE_PARAM_RESOURCE, AUDIENCE_PARAM_AUDIENCE };
 /* Where the approver's groups come from: the identity claims, or GitHub's REST API. */
 enum groups_source { GROUPS_SOURCE_CLAIMS, GROUPS_SOURCE_GITHUB };
+/* require_amr: one of its methods suffices (any), or every one is needed (all). */
+enum amr_mode { AMR_MODE_ANY, AMR_MODE_ALL };
 
 struct oauth2_config {
 	char *issuer;
@@ -54,6 +56,11 @@ struct oauth2_config {
 	int username_case;  /* enum username_case */
 	int audience_param; /* enum audience_param */
 	int groups_source;  /* enum groups_source */
+	char *require_amr;
+	int require_amr_mode; /* enum amr_mode */
+	char *require_acr;
+	long max_auth_age;
+	char *approver_group; /* set: a second person, in one of these groups, must approve */
 	bool export_claims;
 	bool cache;
 	char *cache_dir;

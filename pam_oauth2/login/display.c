@@ -5,6 +5,7 @@
 #include "util/sanitize.h"
 #include "util/strbuf.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,31 +41,60 @@ static int append_context_line(const struct login_context *context, struct line_
 	return rc;
 }
 
+/* The code as text (RFC 8628 §3.3.1), after LEAD, and the QR code when asked for. */
+static int append_code(const char *lead, const struct device_authorization *auth, enum qr_mode qr_mode,
+		       struct line_list *lines)
+{
+	/* The parser admitted only https URIs and codes of visible ASCII, so they print as they are. */
+	if (line_list_appendf(lines, "%sOpen %s and enter the code: %s", lead, auth->verification_uri,
+			      auth->user_code) != 0)
+		return -1;
+	if (qr_mode == QR_OFF)
+		return 0;
+	const char *qr_text =
+	    auth->verification_uri_complete != NULL ? auth->verification_uri_complete : auth->verification_uri;
+	struct line_list qr_lines;
+	line_list_init(&qr_lines);
+	/* A QR that cannot be drawn costs the person a scan, not the login: the text above suffices. */
+	int rc = 0;
+	if (qr_render(qr_text, qr_mode, &qr_lines) == 0 && qr_lines.count > 0) {
+		rc = line_list_append(lines, "Or scan:");
+		for (size_t i = 0; rc == 0 && i < qr_lines.count; i++)
+			rc = line_list_append(lines, qr_lines.lines[i]);
+	}
+	line_list_free(&qr_lines);
+	return rc;
+}
+
 int login_display_render(const struct login_context *context, const struct device_authorization *auth,
 			 enum qr_mode qr_mode, struct line_list *lines)
 {
-	if (append_context_line(context, lines) != 0)
+	if (append_context_line(context, lines) != 0 || append_code("", auth, qr_mode, lines) != 0)
 		return -1;
-	/* The parser admitted only https URIs and codes of visible ASCII, so they print as they are. */
-	if (line_list_appendf(lines, "Open %s and enter the code: %s", auth->verification_uri, auth->user_code) != 0)
-		return -1;
-	if (qr_mode != QR_OFF) {
-		const char *qr_text =
-		    auth->verification_uri_complete != NULL ? auth->verification_uri_complete : auth->verification_uri;
-		struct line_list qr_lines;
-		line_list_init(&qr_lines);
-		/* A QR that cannot be drawn costs the person a scan, not the login: the text above suffices. */
-		int rc = 0;
-		if (qr_render(qr_text, qr_mode, &qr_lines) == 0 && qr_lines.count > 0) {
-			rc = line_list_append(lines, "Or scan:");
-			for (size_t i = 0; rc == 0 && i < qr_lines.count; i++)
-				rc = line_list_append(lines, qr_lines.lines[i]);
-		}
-		line_list_free(&qr_lines);
-		if (rc != 0)
-			return -1;
-	}
 	return line_list_append(lines, "Approve only if you started this sign-in yourself.");
+}
+
+int login_display_render_four_eyes(const struct login_context *context, const char *approver_group,
+				   const struct device_authorization *auth, enum qr_mode qr_mode,
+				   struct line_list *lines)
+{
+	char *user = safe_field(context->user, "?");
+	char *host = safe_field(context->host, "this host");
+	char *service = safe_field(context->service, "login");
+	char *group = safe_field(approver_group, "?");
+	char lead[CONTEXT_FIELD_MAX + 64];
+	int rc = -1;
+	if (user != NULL && host != NULL && service != NULL && group != NULL &&
+	    line_list_appendf(lines, "A second person must approve %s's sign-in on %s (%s).", user, host, service) ==
+		0 &&
+	    snprintf(lead, sizeof(lead), "Ask a member of %s to approve: ", group) > 0 &&
+	    append_code(lead, auth, qr_mode, lines) == 0)
+		rc = line_list_appendf(lines, "Send them this URL and code; you cannot approve it yourself.");
+	free(user);
+	free(host);
+	free(service);
+	free(group);
+	return rc;
 }
 
 int login_display_pack(const struct line_list *lines, size_t max_bytes, struct line_list *messages)

@@ -20,6 +20,13 @@
 int login_display_render(const struct login_context *context, const struct device_authorization *auth,
 			 enum qr_mode qr_mode, struct line_list *lines);
 
+/* Appends the lines of the four-eyes round: that a member of APPROVER_GROUP must now
+ * approve CONTEXT's sign-in, "Ask a member of GROUP to approve: Open URL and enter the
+ * code: CODE" (what the requester sends the approver), and the QR code. Returns 0 or -1. */
+int login_display_render_four_eyes(const struct login_context *context, const char *approver_group,
+				   const struct device_authorization *auth, enum qr_mode qr_mode,
+				   struct line_list *lines);
+
 /* Packs LINES, in order, into MESSAGES: each message is whole lines joined by '\n',
  * at most MAX_BYTES long. A line longer than MAX_BYTES is cut there (lines are
  * built by us, so this is only a guard). Returns 0 or -1 (memory). */

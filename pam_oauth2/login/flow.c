@@ -18,8 +18,9 @@
 
 #define ENTER_PROMPT "Press Enter after approving: "
 
-/* Step 2: show what is being approved and how; in prompt=enter mode wait for Enter. */
-static enum login_result show_code(struct login *login, const struct device_authorization *auth)
+/* Step 2: show what is being approved and how (for ROLE: the requester, or the four-eyes
+ * approver the requester sends the code to); in prompt=enter mode wait for Enter. */
+static enum login_result show_code(struct login *login, const struct device_authorization *auth, enum grant_role role)
 {
 	struct line_list lines, messages;
 	line_list_init(&lines);
@@ -27,8 +28,12 @@ static enum login_result show_code(struct login *login, const struct device_auth
 	enum login_result result = LOGIN_CONTINUE;
 	/* PAM_MAX_MSG_SIZE counts the NUL. The code is shown even under PAM_SILENT:
 	 * without it no login can succeed (sudo passes PAM_SILENT by default). */
-	if (login_display_render(login->context, auth, (enum qr_mode)login->config->qr, &lines) != 0 ||
-	    login_display_pack(&lines, PAM_MAX_MSG_SIZE - 1, &messages) != 0) {
+	enum qr_mode qr = (enum qr_mode)login->config->qr;
+	int rendered =
+	    role == GRANT_APPROVER
+		? login_display_render_four_eyes(login->context, login->config->approver_group, auth, qr, &lines)
+		: login_display_render(login->context, auth, qr, &lines);
+	if (rendered != 0 || login_display_pack(&lines, PAM_MAX_MSG_SIZE - 1, &messages) != 0) {
 		result = login_fail(login, LOGIN_SYSTEM_ERROR, "out of memory");
 		goto done;
 	}
@@ -77,11 +82,14 @@ static enum login_result poll_for_token(struct login *login, const struct device
 	device_poll_start(&poll, issued_at_ms, auth->interval, auth->expires_in, login->idp.deadline_ms);
 	for (unsigned polls = 1;; polls++) {
 		int64_t wait_ms;
-		if (device_poll_next_action(&poll, clock_monotonic_ms(), &wait_ms) == POLL_ACTION_GIVE_UP)
-			return poll.last_was_timeout
-				   ? login_fail(login, LOGIN_IDP_UNAVAILABLE, "token endpoint kept timing out")
-				   : login_fail(login, LOGIN_EXPIRED,
-						"not approved before the code expired or timeout");
+		if (device_poll_next_action(&poll, clock_monotonic_ms(), &wait_ms) == POLL_ACTION_GIVE_UP) {
+			if (!poll.last_was_timeout)
+				return login_fail(login, LOGIN_EXPIRED,
+						  "not approved before the code expired or timeout");
+			/* An outage, unless someone approved already (the four-eyes round). */
+			login_fail(login, LOGIN_IDP_UNAVAILABLE, "token endpoint kept timing out");
+			return login_step(login, IDP_UNAVAILABLE);
+		}
 		clock_sleep_ms(wait_ms);
 		struct token_answer answer;
 		enum idp_status status = idp_poll_token(&login->idp, auth->device_code, &answer);
@@ -131,30 +139,61 @@ static enum login_result withhold_outage(struct login *login, enum login_result 
 			  outage);
 }
 
+/* Steps 1-3 for ROLE: a device code, shown, polled for until the first final answer. On
+ * LOGIN_CONTINUE GRANT holds the grant. */
+static enum login_result approval_round(struct login *login, enum grant_role role, struct token_grant *grant)
+{
+	struct device_authorization auth = { 0 };
+	/* Step 1: RFC 8628 §3.1-3.2. */
+	enum login_result result = login_step(login, idp_request_device_code(&login->idp, &auth));
+	int64_t issued_at_ms = clock_monotonic_ms();
+	if (result == LOGIN_CONTINUE)
+		result = show_code(login, &auth, role);
+	if (result == LOGIN_CONTINUE)
+		result = poll_for_token(login, &auth, issued_at_ms, grant);
+	device_authorization_clear(&auth);
+	return result;
+}
+
+/* Four-eyes (approver_group): after the requester's own approval passed every rule, a
+ * second code for someone else in approver_group. Whatever ends this round ends the
+ * login: a denial, an expiry, a refusal; never an outage (login->approved is set). */
+static enum login_result four_eyes_round(struct login *login)
+{
+	struct token_grant grant = { 0 };
+	enum login_result result = approval_round(login, GRANT_APPROVER, &grant);
+	if (result == LOGIN_CONTINUE)
+		result = login_judge_grant(login, &grant, GRANT_APPROVER);
+	token_grant_clear(&grant);
+	if (result != LOGIN_APPROVED) {
+		char why[384];
+		snprintf(why, sizeof(why), "%s", login->reason);
+		login_fail(login, result, "four-eyes approval for=%s: %s", login->identity->username, why);
+	}
+	return result;
+}
+
 enum login_result login_flow_run(pam_handle_t *pamh, const struct oauth2_config *config,
 				 const struct login_context *context, struct login_identity *identity, char *reason,
 				 size_t reason_size)
 {
 	struct login login;
-	struct device_authorization auth = { 0 };
 	struct token_grant grant = { 0 };
 	memset(identity, 0, sizeof(*identity));
 	enum login_result result = login_begin(&login, pamh, config, context, identity, reason, reason_size);
 	if (result == LOGIN_CONTINUE)
 		result = login_step(&login, idp_resolve_endpoints(&login.idp));
-	/* Step 1: RFC 8628 §3.1-3.2. */
 	if (result == LOGIN_CONTINUE)
-		result = login_step(&login, idp_request_device_code(&login.idp, &auth));
-	int64_t issued_at_ms = clock_monotonic_ms();
+		result = approval_round(&login, GRANT_REQUESTER, &grant);
 	if (result == LOGIN_CONTINUE)
-		result = show_code(&login, &auth);
-	if (result == LOGIN_CONTINUE)
-		result = poll_for_token(&login, &auth, issued_at_ms, &grant);
-	if (result == LOGIN_CONTINUE)
-		result = login_judge_grant(&login, &grant);
-	result = withhold_outage(&login, result);
+		result = login_judge_grant(&login, &grant, GRANT_REQUESTER);
 	token_grant_clear(&grant);
-	device_authorization_clear(&auth);
+	if (result == LOGIN_APPROVED && config->approver_group[0] != '\0')
+		result = four_eyes_round(&login);
+	result = withhold_outage(&login, result);
+	/* A refused four-eyes round leaves no approver's or requester's identity behind. */
+	if (result != LOGIN_APPROVED)
+		memset(identity, 0, sizeof(*identity));
 	login_end(&login);
 	return result;
 }

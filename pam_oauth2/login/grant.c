@@ -9,7 +9,9 @@
 #include "idp/introspection.h"
 #include "idp/keys.h"
 #include "idp/userinfo.h"
+#include "io/clock.h"
 #include "login/session.h"
+#include "rules/auth_context.h"
 #include "rules/identity_rules.h"
 #include "rules/scope_set.h"
 #include "rules/source_select.h"
@@ -170,26 +172,32 @@ static void keep_identity(struct login *login, struct json_object *claims)
 	}
 }
 
-enum login_result login_judge_grant(struct login *login, const struct token_grant *grant)
+/* The granted scopes, from the configured source, must hold every required scope. */
+static enum login_result check_scopes(struct login *login, const struct token_grant *grant, struct evidence *evidence,
+				      enum scope_source *scope_source)
 {
 	const struct oauth2_config *config = login->config;
 	struct source_availability available = availability(login);
-	struct evidence evidence = { 0 };
-	enum scope_source scope_source = scope_source_resolve(config->scope_source, &available);
-	enum login_result result = establish_scopes(login, grant, scope_source, &evidence);
+	*scope_source = scope_source_resolve(config->scope_source, &available);
+	enum login_result result = establish_scopes(login, grant, *scope_source, evidence);
 	if (result != LOGIN_CONTINUE)
-		goto done;
-	char *shown_scope = sanitize_for_terminal(evidence.scope, strlen(evidence.scope), 256);
-	idp_debug(&login->idp, "granted scopes (scope_source=%s): '%s'", scope_source_name(scope_source),
+		return result;
+	char *shown_scope = sanitize_for_terminal(evidence->scope, strlen(evidence->scope), 256);
+	idp_debug(&login->idp, "granted scopes (scope_source=%s): '%s'", scope_source_name(*scope_source),
 		  shown_scope != NULL ? shown_scope : "?");
 	free(shown_scope);
 	char missing[128];
-	if (!scope_set_contains_all(evidence.scope, config->require_scope, missing, sizeof(missing))) {
-		result = login_fail(login, LOGIN_NOT_AUTHORIZED, "required scope '%s' not granted (scope_source=%s)",
-				    missing, scope_source_name(scope_source));
-		goto done;
-	}
+	if (!scope_set_contains_all(evidence->scope, config->require_scope, missing, sizeof(missing)))
+		return login_fail(login, LOGIN_NOT_AUTHORIZED, "required scope '%s' not granted (scope_source=%s)",
+				  missing, scope_source_name(*scope_source));
+	return LOGIN_CONTINUE;
+}
 
+/* The identity rules of ROLE: the requester must be allowed to become the PAM user; the
+ * four-eyes approver must be in approver_group, whoever they are. */
+static struct identity_rules rules_for(const struct login *login, enum grant_role role)
+{
+	const struct oauth2_config *config = login->config;
 	struct identity_rules rules = {
 		.username_claim = config->username_claim,
 		.username_suffix = config->username_suffix,
@@ -200,29 +208,114 @@ enum login_result login_judge_grant(struct login *login, const struct token_gran
 		/* uid 0 is matched exactly: an IdP account "Root" must not become root. */
 		.ignore_case = config->username_case == USERNAME_CASE_INSENSITIVE && !login->context->user_is_superuser,
 	};
+	if (role == GRANT_APPROVER) {
+		rules.username_suffix = NULL;
+		rules.username_map = NULL;
+		rules.require_group = config->approver_group;
+		rules.any_user = true;
+	}
+	return rules;
+}
+
+/* The claims of the first configured identity source that has what RULES need (auto),
+ * into *CLAIMS; *USED names the source. */
+static enum login_result choose_identity(struct login *login, const struct token_grant *grant,
+					 enum scope_source scope_source, const struct identity_rules *rules,
+					 struct evidence *evidence, struct json_object **claims,
+					 enum identity_source *used)
+{
+	const struct oauth2_config *config = login->config;
+	struct source_availability available = availability(login);
 	enum identity_source order[4];
 	size_t count = identity_source_order(config->identity_source, &available, scope_source, order);
-	if (count == 0) {
-		result = login_fail(login, LOGIN_CONFIG_ERROR, "no identity source is available");
-		goto done;
-	}
-	struct json_object *claims = NULL;
-	size_t used = 0;
-	for (; used < count; used++) {
-		bool absent = false, last = used + 1 == count;
-		result = identity_claims(login, grant, order[used], &evidence, &claims, &absent);
+	if (count == 0)
+		return login_fail(login, LOGIN_CONFIG_ERROR, "no identity source is available");
+	enum login_result result = LOGIN_CONTINUE;
+	for (size_t i = 0; i < count; i++) {
+		bool absent = false, last = i + 1 == count;
+		*used = order[i];
+		result = identity_claims(login, grant, order[i], evidence, claims, &absent);
 		/* In auto mode an absent ID token, or a source without the claims the rules
 		 * need, hands over to the next source; a token that fails verification never does. */
 		if (absent && !last && config->identity_source == IDENTITY_SOURCE_AUTO)
 			continue;
 		if (result != LOGIN_CONTINUE)
-			goto done;
+			return result;
 		if (!last && config->identity_source == IDENTITY_SOURCE_AUTO &&
-		    !identity_claims_sufficient(claims, &rules))
+		    !identity_claims_sufficient(*claims, rules))
 			continue;
 		break;
 	}
-	result = check_same_subject(login, &evidence, claims);
+	return result;
+}
+
+/* require_amr, require_acr, max_auth_age: how the approver signed in, from the verified
+ * ID token whatever source named them (its sub is then compared with the others'). */
+static enum login_result check_auth_context(struct login *login, const struct token_grant *grant,
+					    struct evidence *evidence)
+{
+	const struct oauth2_config *config = login->config;
+	struct auth_context_rules rules = {
+		.require_amr = config->require_amr,
+		.amr_all = config->require_amr_mode == AMR_MODE_ALL,
+		.require_acr = config->require_acr,
+		.max_auth_age = config->max_auth_age,
+		.now = clock_wall_seconds(),
+		.leeway = config->leeway,
+	};
+	if (!auth_context_required(&rules))
+		return LOGIN_CONTINUE;
+	if (grant->id_token == NULL)
+		return login_fail(login, LOGIN_NOT_AUTHORIZED,
+				  "no id_token in the token response to read amr, acr and auth_time from");
+	struct json_object *claims = NULL;
+	bool absent;
+	enum login_result result = identity_claims(login, grant, IDENTITY_SOURCE_ID_TOKEN, evidence, &claims, &absent);
+	if (result != LOGIN_CONTINUE)
+		return result;
+	char detail[320];
+	if (auth_context_decide(claims, &rules, detail, sizeof(detail)) != AUTH_CONTEXT_OK)
+		return login_fail(login, LOGIN_NOT_AUTHORIZED, "%s (id_token)", detail);
+	idp_debug(&login->idp, "sign-in context accepted (id_token)");
+	return LOGIN_CONTINUE;
+}
+
+/* Four-eyes: the approver is someone else than the requester (OIDC Core §5.7: sub is the
+ * one stable name); NAME gets the approver's name for the log. */
+static enum login_result check_other_person(struct login *login, struct json_object *claims, char *name,
+					    size_t name_size)
+{
+	const char *sub = identity_string_claim(claims, "sub");
+	if (sub == NULL || login->requester_sub[0] == '\0')
+		return login_fail(login, LOGIN_NOT_AUTHORIZED, "four-eyes approval needs a sub for both approvals");
+	char number[IDENTITY_NUMBER_TEXT];
+	const char *value = identity_claim_text(claims, login->config->username_claim, number);
+	/* Visible ASCII only (no spaces): "approved_by=X for=Y" stays two words. */
+	snprintf(name, name_size, "%s", value != NULL && is_visible_ascii(value, strlen(value)) ? value : "?");
+	if (strcmp(sub, login->requester_sub) == 0)
+		return login_fail(login, LOGIN_NOT_AUTHORIZED,
+				  "four-eyes: the requester approved their own second code (same sub); approved_by=%s "
+				  "for=%s",
+				  name, login->identity->username);
+	return LOGIN_CONTINUE;
+}
+
+enum login_result login_judge_grant(struct login *login, const struct token_grant *grant, enum grant_role role)
+{
+	const struct oauth2_config *config = login->config;
+	struct evidence evidence = { 0 };
+	enum scope_source scope_source;
+	enum login_result result = check_scopes(login, grant, &evidence, &scope_source);
+	if (result != LOGIN_CONTINUE)
+		goto done;
+	struct identity_rules rules = rules_for(login, role);
+	struct json_object *claims = NULL;
+	enum identity_source used = IDENTITY_SOURCE_AUTO;
+	result = choose_identity(login, grant, scope_source, &rules, &evidence, &claims, &used);
+	if (result == LOGIN_CONTINUE)
+		result = check_auth_context(login, grant, &evidence);
+	if (result == LOGIN_CONTINUE)
+		result = check_same_subject(login, &evidence, claims);
 	if (result != LOGIN_CONTINUE)
 		goto done;
 	/* GitHub has no groups claim: its memberships come from its REST API, with the same token. */
@@ -233,17 +326,33 @@ enum login_result login_judge_grant(struct login *login, const struct token_gran
 		if (result != LOGIN_CONTINUE)
 			goto done;
 	}
-	char detail[320];
+	char detail[320], approver[LOGIN_IDENTITY_MAX];
+	/* The same person approving twice is refused as that, whatever their groups. */
+	if (role == GRANT_APPROVER) {
+		result = check_other_person(login, claims, approver, sizeof(approver));
+		if (result != LOGIN_CONTINUE)
+			goto done;
+	}
 	enum identity_verdict verdict = identity_decide(claims, &rules, login->context->user, detail, sizeof(detail));
 	if (verdict != IDENTITY_ALLOWED) {
-		result = login_fail(login, LOGIN_NOT_AUTHORIZED, "%s (identity_source=%s)", detail,
-				    identity_source_name(order[used]));
+		result = login_fail(login, LOGIN_NOT_AUTHORIZED, "%s%s (identity_source=%s)",
+				    role == GRANT_APPROVER ? "four-eyes approver: " : "", detail,
+				    identity_source_name(used));
 		goto done;
 	}
-	idp_debug(&login->idp, "identity (identity_source=%s): %s", identity_source_name(order[used]), detail);
-	keep_identity(login, claims);
-	snprintf(login->reason, login->reason_size, "%s scope_source=%s identity_source=%s", detail,
-		 scope_source_name(scope_source), identity_source_name(order[used]));
+	idp_debug(&login->idp, "identity (identity_source=%s): %s", identity_source_name(used), detail);
+	if (role == GRANT_APPROVER) {
+		snprintf(login->reason, login->reason_size,
+			 "approved_by=%s for=%s (%s scope_source=%s identity_source=%s)", approver,
+			 login->identity->username, detail, scope_source_name(scope_source),
+			 identity_source_name(used));
+	} else {
+		keep_identity(login, claims);
+		const char *sub = identity_string_claim(claims, "sub");
+		snprintf(login->requester_sub, sizeof(login->requester_sub), "%s", sub != NULL ? sub : "");
+		snprintf(login->reason, login->reason_size, "%s scope_source=%s identity_source=%s", detail,
+			 scope_source_name(scope_source), identity_source_name(used));
+	}
 	result = LOGIN_APPROVED;
 done:
 	evidence_clear(&evidence);

@@ -9,8 +9,16 @@
 
 struct login;
 
-/* LOGIN_APPROVED (LOGIN->identity filled, the reason names the rule that matched), or the
- * refusal. Every failure here comes after an approval: never an outage. */
-enum login_result login_judge_grant(struct login *login, const struct token_grant *grant);
+/* Whose approval a grant is: the requester's own (who must be allowed to become the PAM
+ * user), or the four-eyes approver's (in approver_group, and not the requester). */
+enum grant_role { GRANT_REQUESTER, GRANT_APPROVER };
+
+/* LOGIN_APPROVED, or the refusal. Both roles pass the same trust checks (scopes,
+ * signatures, sources agreeing on sub, require_amr, require_acr, max_auth_age,
+ * require_claim). For the requester LOGIN->identity and LOGIN->requester_sub are filled
+ * and the reason names the rule that matched; for the approver the reason reads
+ * "approved_by=APPROVER for=REQUESTER (...)". Every failure here comes after an
+ * approval: never an outage. */
+enum login_result login_judge_grant(struct login *login, const struct token_grant *grant, enum grant_role role);
 
 #endif

@@ -8,6 +8,7 @@
 #include "idp/idp.h"
 #include "login/context.h"
 #include "login/result.h"
+#include "rules/identity_rules.h"
 
 #include <security/_pam_types.h>
 #include <stdbool.h>
@@ -24,6 +25,8 @@ struct login {
 	/* The token endpoint answered 200: someone approved, and from here on every failure
 	 * is a refusal (login_result_of_idp). */
 	bool approved;
+	/* The requester's sub, kept from the first judgement for the four-eyes approver's. */
+	char requester_sub[IDENTITY_CLAIM_MAX + 1];
 };
 
 /* Sets the session up (the deadline is now + timeout) and opens the IdP session.

@@ -188,16 +188,12 @@ static bool ends_with(const char *text, size_t len, const char *suffix, size_t s
 			   : memcmp(tail, suffix, suffix_len) == 0;
 }
 
-enum identity_verdict identity_decide(struct json_object *claims, const struct identity_rules *rules,
-				      const char *local_user, char *detail, size_t detail_size)
+/* Whether the identity VALUE (SHOWN for the log) may become LOCAL_USER: the email rule,
+ * the suffix, the map or equality. */
+static enum identity_verdict bind_to_user(struct json_object *claims, const struct identity_rules *rules,
+					  const char *value, const char *shown, const char *local_user, char *detail,
+					  size_t detail_size)
 {
-	char number[IDENTITY_NUMBER_TEXT];
-	const char *value = identity_claim_text(claims, rules->username_claim, number);
-	if (value == NULL) {
-		snprintf(detail, detail_size, "claim '%s' missing or not a string", rules->username_claim);
-		return IDENTITY_CLAIM_MISSING;
-	}
-	char *shown = sanitize_for_terminal(value, strlen(value), 96);
 	enum identity_verdict verdict = IDENTITY_ALLOWED;
 	char *identity = NULL;
 	if (names_an_email(rules) && !email_verified(claims)) {
@@ -239,6 +235,26 @@ enum identity_verdict identity_decide(struct json_object *claims, const struct i
 		verdict = IDENTITY_MISMATCH;
 		goto done;
 	}
+done:
+	free(identity);
+	return verdict;
+}
+
+enum identity_verdict identity_decide(struct json_object *claims, const struct identity_rules *rules,
+				      const char *local_user, char *detail, size_t detail_size)
+{
+	char number[IDENTITY_NUMBER_TEXT];
+	const char *value = identity_claim_text(claims, rules->username_claim, number);
+	if (value == NULL) {
+		snprintf(detail, detail_size, "claim '%s' missing or not a string", rules->username_claim);
+		return IDENTITY_CLAIM_MISSING;
+	}
+	char *shown = sanitize_for_terminal(value, strlen(value), 96);
+	enum identity_verdict verdict =
+	    rules->any_user ? IDENTITY_ALLOWED
+			    : bind_to_user(claims, rules, value, shown, local_user, detail, detail_size);
+	if (verdict != IDENTITY_ALLOWED)
+		goto done;
 	if (!required_claims_hold(claims, rules->require_claim, detail, detail_size)) {
 		verdict = IDENTITY_CLAIM_MISMATCH;
 		goto done;
@@ -252,15 +268,18 @@ enum identity_verdict identity_decide(struct json_object *claims, const struct i
 	}
 	/* Which rule let this identity in, for the log and the check tool. */
 	snprintf(detail, detail_size, "%s='%s'", rules->username_claim, shown ? shown : "?");
-	if (rules->username_map != NULL || rules->username_suffix != NULL ||
-	    (rules->require_group != NULL && rules->require_group[0] != '\0'))
+	if (rules->any_user)
+		snprintf(detail + strlen(detail), detail_size - strlen(detail), " (%s)",
+			 rules->require_group != NULL && rules->require_group[0] != '\0' ? "in an approver group"
+											 : "any identity");
+	else if (rules->username_map != NULL || rules->username_suffix != NULL ||
+		 (rules->require_group != NULL && rules->require_group[0] != '\0'))
 		snprintf(detail + strlen(detail), detail_size - strlen(detail), " (%s%s%s)",
 			 rules->username_suffix != NULL ? "suffix stripped, " : "",
 			 rules->username_map != NULL ? "listed in the username map" : "equals the user",
 			 rules->require_group != NULL && rules->require_group[0] != '\0' ? ", in a required group"
 											 : "");
 done:
-	free(identity);
 	free(shown);
 	return verdict;
 }

@@ -17,7 +17,10 @@ struct identity_rules {
 	const char *require_group;   /* space separated, one must be present; NULL or "": none */
 	const char *groups_claim;
 	const char *require_claim; /* "NAME=VALUE ...": each claim must equal its value; NULL or "": none */
-	bool ignore_case; /* username_case = insensitive */
+	bool ignore_case;          /* username_case = insensitive */
+	/* The four-eyes approver: any identity (not bound to the local user, no suffix, no
+	 * map); require_claim and require_group still hold. */
+	bool any_user;
 };
 
 enum identity_verdict {

@@ -529,6 +529,28 @@ def make_cases(env):
         refused_with_ssh("wronguser", env.module_config(), approving(env, "bob"),
                          "Sign-in not authorized for alice.")
 
+    def test_ssh_four_eyes_shows_the_second_code_with_the_next_prompt():
+        # sshd holds info messages back until the next prompt (OpenSSH bug 2876): each
+        # round's code arrives with its own Enter prompt.
+        sshd = env.sshd("foureyes", env.module_config(issuer=env.idp.issuer, scope="openid profile groups",
+                                                       approver_group="sre-oncall", require_amr="mfa"))
+        turns = []
+
+        def act(session, user_code):
+            who = ("alice", "dave")[min(len(turns), 1)]
+            turns.append(who)
+            env.idp.approve(user_code, who, f"{who}-pw", "allow", otp=f"{who}-otp")
+        session = spawn(ssh_argv(sshd, "alice"), act)
+        Check.equal(len(session.codes), 2, "codes shown")
+        Check.equal(session.prompts, 2, "prompts")
+        first = session.text.find("Approve sign-in as alice on")
+        ask = session.text.find(f"Ask a member of sre-oncall to approve: Open {session.codes[1][0]} and enter the "
+                                f"code: {session.codes[1][1]}")
+        if not 0 <= first < ask:
+            raise AssertionError(f"the requester's code, then the approver's, in that order:\n{session.text}")
+        Check.equal(last_line(session.text), "alice", "id -un in the session")
+        Check.equal(session.exit, 0, "ssh exit status")
+
     def test_idp_down_falls_through_to_pam_unix():
         port = closed_port()
         base = f"https://127.0.0.1:{port}"
@@ -651,6 +673,7 @@ def make_cases(env):
     # ---------------------------------------------------------------- sudo
     sudo_service = f"sudo-{PREFIX}"
     sudo_fallback_service = f"sudo-{PREFIX}-fallback"
+    sudo_four_eyes_service = f"sudo-{PREFIX}-four-eyes"
     sudo_lock = threading.Lock()
 
     def sudo_setup():
@@ -661,13 +684,22 @@ def make_cases(env):
 
     def write_sudo_files():
         env.pam_service(sudo_service, env.module_config(scope="openid profile sudo", require_scope="sudo"))
+        # The README's prod fleet: the requester in admins, a second person in sre-oncall,
+        # MFA for both. Reached as `sudo -u deploy` (Defaults>deploy), so alice's other
+        # sudo case runs beside it unchanged.
+        env.pam_service(sudo_four_eyes_service, env.module_config(
+            issuer=env.idp.issuer, scope="openid profile groups sudo", require_scope="sudo", require_group="admins",
+            require_amr="mfa", approver_group="sre-oncall"))
         sudoers = f"/etc/sudoers.d/{PREFIX}"
         text = (f"# written by pam_oauth2's tests/e2e; removed when the run ends\n"
                 f"Defaults:alice,bob pam_service={sudo_service}, pam_login_service={sudo_service}, "
                 f"timestamp_timeout=0, !lecture, !mail_badpass\n"
                 f"Defaults:deploy pam_service={sudo_fallback_service}, pam_login_service={sudo_fallback_service}, "
                 f"timestamp_timeout=0, !lecture, !mail_badpass\n"
-                f"alice,bob,deploy ALL=(root) /usr/bin/id\n")
+                f"Defaults>deploy pam_service={sudo_four_eyes_service}, pam_login_service={sudo_four_eyes_service}, "
+                f"timestamp_timeout=0, !lecture, !mail_badpass\n"
+                f"alice,bob,deploy ALL=(root) /usr/bin/id\n"
+                f"alice ALL=(deploy) /usr/bin/id\n")
         env.system.add_path(sudoers)
         write(sudoers + ".tmp", text, 0o440)
         check = subprocess.run(["visudo", "-c", "-f", sudoers + ".tmp"], capture_output=True, text=True)
@@ -708,6 +740,44 @@ def make_cases(env):
         Check.absent(bob.text, "\nroot\n", "a command run as root")
         if bob.exit == 0:
             raise AssertionError(f"bob got root without the sudo scope:\n{bob.text}")
+
+    def four_eyes_sudo(approvers):
+        """alice runs `sudo -u deploy id -un` through the four-eyes stack; the Nth code
+        shown is approved by the Nth of APPROVERS (login name, with the second factor)."""
+        turns = []
+
+        def act(session, user_code):
+            if user_code is None:
+                raise AssertionError(f"prompt without a code:\n{session.text}")
+            who = approvers[min(len(turns), len(approvers) - 1)]
+            turns.append(user_code)
+            env.idp.approve(user_code, who, f"{who}-pw", "allow", otp=f"{who}-otp")
+        return spawn(["/usr/bin/su", "--pty", "-", "alice", "-c", "/usr/bin/sudo -u deploy /usr/bin/id -un"], act)
+
+    def test_sudo_four_eyes_shows_both_codes_in_order():
+        sudo_setup()
+        host = socket.gethostname()
+        approved = four_eyes_sudo(["alice", "dave"])
+        Check.equal(len(approved.codes), 2, "codes shown")
+        if approved.codes[0][1] == approved.codes[1][1]:
+            raise AssertionError(f"the second code is the first one again:\n{approved.text}")
+        first = approved.text.find(f"Approve sign-in as alice on {host} ({sudo_four_eyes_service}).")
+        second = approved.text.find(f"A second person must approve alice's sign-in on {host} "
+                                    f"({sudo_four_eyes_service}).")
+        ask = approved.text.find(f"Ask a member of sre-oncall to approve: Open {approved.codes[1][0]} and enter the "
+                                 f"code: {approved.codes[1][1]}")
+        if not 0 <= first < second < ask:
+            raise AssertionError(f"the requester's code, then the approver's, in that order:\n{approved.text}")
+        Check.equal(last_line(approved.text), "deploy", "sudo -u deploy id -un")
+        Check.equal(approved.exit, 0, "sudo exit status")
+
+        # alice approving her own second code is one person, not two.
+        own = four_eyes_sudo(["alice", "alice"])
+        Check.equal(len(own.codes), 2, "codes shown (own second approval)")
+        Check.contains(own.text, "Sign-in not authorized for alice.", "refusal")
+        Check.absent(own.text, "\ndeploy\n", "a command run as deploy")
+        if own.exit == 0:
+            raise AssertionError(f"sudo succeeded on the requester's own second approval:\n{own.text}")
 
     def fallback_stack(config):
         """deploy's sudo stack: the module, and the user's own password should it report an
@@ -910,12 +980,14 @@ def make_cases(env):
         test_ssh_denial_shows_the_reason,
         test_ssh_expiry_shows_the_reason,
         test_ssh_wrong_user_approval_is_refused,
+        test_ssh_four_eyes_shows_the_second_code_with_the_next_prompt,
         test_idp_down_falls_through_to_pam_unix,
         test_idp_down_with_required_is_refused,
         test_publickey_plus_approval,
         test_login_grace_time_ends_polling,
         test_ssh_client_gives_up_after_a_denial,
         test_sudo_approval_denial_and_scope,
+        test_sudo_four_eyes_shows_both_codes_in_order,
         test_sudo_stdin_without_terminal,
         test_sudo_outage_never_reaches_a_password_fallback,
         test_qr_codes_scan,

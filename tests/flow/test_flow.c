@@ -1196,6 +1196,337 @@ static void test_zitadel_roles_object_names_the_groups(void **state)
 	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'admins'");
 }
 
+/* ---- how the approver signed in (require_amr, require_acr, max_auth_age) ---- */
+
+#define AUTH_AT(seconds_ago) ((int)(1764547200 + fake_now_ms() / 1000 - (seconds_ago)))
+
+static void test_mfa_required_and_present_is_granted(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "require_amr=mfa otp hwk", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", ",\"amr\":[\"pwd\",\"otp\"]"), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "identity_source=id_token");
+	assert_contains(fake_log(), "sign-in context accepted (id_token)");
+	signed_idp_free(&idp);
+}
+
+static void test_a_password_alone_is_refused_when_mfa_is_required(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "require_amr=mfa otp hwk", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", ",\"amr\":[\"pwd\"]"), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "amr [pwd] lacks any of [mfa otp hwk] (id_token)");
+	signed_idp_free(&idp);
+
+	/* No amr at all: refused, never taken as "nothing to check". */
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, "require_amr=mfa", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", NULL), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "amr is missing or not an array");
+	signed_idp_free(&idp);
+
+	/* all: every method named. */
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, "require_amr=pwd hwk", "require_amr_mode=all", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", ",\"amr\":[\"pwd\",\"otp\"]"), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "lacks some of [pwd hwk] (require_amr_mode=all)");
+	signed_idp_free(&idp);
+}
+
+static void test_the_amr_rule_reads_the_id_token_whatever_names_the_user(void **state)
+{
+	(void)state;
+	/* auto hands the identity over to userinfo (the ID token names nobody), yet amr is
+	 * read from the verified ID token, not from userinfo's claims. */
+	static const struct fake_reply userinfo_mfa[] = {
+		{ .status = 200, .body = "{\"sub\":\"alice\",\"preferred_username\":\"alice\",\"amr\":[\"mfa\"]}" }
+	};
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "require_amr=mfa", NULL);
+	signed_idp(&idp, claims_json("alice", NULL, ",\"amr\":[\"pwd\"]"), false, "k1");
+	fake_route(USERINFO_URL, userinfo_mfa, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "amr [pwd] lacks any of [mfa]");
+	signed_idp_free(&idp);
+
+	/* A token response with no ID token at all: refused. */
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, "require_amr=mfa", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", ",\"amr\":[\"mfa\"]"), false, "k1");
+	static const struct fake_reply no_id_token[] = { GRANTED };
+	fake_route(TOKEN_URL, no_id_token, 1);
+	fake_route(USERINFO_URL, userinfo_mfa, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "no id_token in the token response to read amr");
+	signed_idp_free(&idp);
+}
+
+static void test_acr_must_be_one_of_require_acr(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "require_acr=urn:test:loa:2 urn:test:loa:3", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", ",\"acr\":\"urn:test:loa:2\""), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	signed_idp_free(&idp);
+
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, "require_acr=urn:test:loa:2 urn:test:loa:3", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", ",\"acr\":\"urn:test:loa:1\""), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "acr 'urn:test:loa:1' is none of [urn:test:loa:2 urn:test:loa:3]");
+	signed_idp_free(&idp);
+}
+
+static void test_an_old_sign_in_is_refused_and_a_fresh_one_asked_for(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	char extra[64];
+	/* The grant comes at the first poll, 5 s in: a sign-in 290 s before the start is
+	 * 295 s old then. */
+	configure(&run, ISSUER_CONFIG, "max_auth_age=300", NULL);
+	snprintf(extra, sizeof(extra), ",\"auth_time\":%d", AUTH_AT(290));
+	signed_idp(&idp, claims_json("alice", "alice", extra), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	/* OIDC Core §3.1.2.1: max_age asks the IdP for a sign-in no older. */
+	assert_contains(fake_request_to(DEVICE_URL, 0)->body, "max_age=300");
+	signed_idp_free(&idp);
+
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, "max_auth_age=300", NULL);
+	snprintf(extra, sizeof(extra), ",\"auth_time\":%d", AUTH_AT(400));
+	signed_idp(&idp, claims_json("alice", "alice", extra), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "auth_time is 405 s old, max_auth_age 300");
+	signed_idp_free(&idp);
+
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, "max_auth_age=300", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", NULL), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "auth_time is missing or not a number");
+	signed_idp_free(&idp);
+
+	/* Without max_auth_age no max_age is sent. */
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, NULL);
+	signed_idp(&idp, claims_json("alice", "alice", NULL), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_lacks(fake_request_to(DEVICE_URL, 0)->body, "max_age");
+	signed_idp_free(&idp);
+}
+
+/* ---- four-eyes approval (approver_group) ---- */
+
+#define SECOND_DEVICE_BODY                                                                                             \
+	"{\"device_code\":\"dc-2\",\"user_code\":\"WXYZ-2345\",\"verification_uri\":\"https://idp.test/device\","      \
+	"\"expires_in\":300,\"interval\":5}"
+#define FOUR_EYES_CONFIG ISSUER_CONFIG, "identity_source=id_token", "approver_group=sre-oncall"
+#define DAVE_ONCALL ",\"groups\":[\"sre-oncall\"]"
+
+struct four_eyes_idp {
+	struct signed_idp first;
+	struct fake_reply device[2], token[2];
+	char *second_token, *second_body;
+};
+
+/* The requester's grant (FIRST's claims), then a second device code, then SECOND_REPLY
+ * when given, else a grant whose ID token carries SECOND's claims. */
+static void four_eyes_idp(struct four_eyes_idp *idp, char *first, char *second, const struct fake_reply *second_reply)
+{
+	signed_idp(&idp->first, first, false, "k1");
+	idp->second_token = second != NULL ? test_keys_sign(keys, "{\"alg\":\"RS256\",\"kid\":\"k1\"}", second) : NULL;
+	free(second);
+	idp->second_body = idp->second_token != NULL ? token_with_id_token(idp->second_token) : NULL;
+	idp->device[0] = device_ok[0];
+	idp->device[1] = (struct fake_reply){ .status = 200, .body = SECOND_DEVICE_BODY };
+	idp->token[0] = idp->first.token[0];
+	idp->token[1] =
+	    second_reply != NULL ? *second_reply : (struct fake_reply){ .status = 200, .body = idp->second_body };
+	fake_route(DEVICE_URL, idp->device, 2);
+	fake_route(TOKEN_URL, idp->token, 2);
+}
+
+static void four_eyes_idp_free(struct four_eyes_idp *idp)
+{
+	signed_idp_free(&idp->first);
+	free(idp->second_token);
+	free(idp->second_body);
+}
+
+static void test_four_eyes_a_member_of_the_approver_group_completes_the_login(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct four_eyes_idp idp;
+	configure(&run, FOUR_EYES_CONFIG, NULL);
+	four_eyes_idp(&idp, claims_json("alice", "alice", NULL), claims_json("dave", "dave", DAVE_ONCALL), NULL);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED,
+		      "approved_by=dave for=alice (preferred_username='dave' (in an approver group)");
+	/* The two codes, in order; the second tells the requester whom to ask. */
+	const char *shown = fake_shown(), *first = strstr(shown, "ABCD-EFGH"), *second = strstr(shown, "WXYZ-2345");
+	assert_non_null(first);
+	assert_non_null(second);
+	assert_true(first < second);
+	assert_contains(shown, "A second person must approve alice's sign-in on host (sshd).");
+	assert_contains(shown,
+			"Ask a member of sre-oncall to approve: Open https://idp.test/device and enter the code: "
+			"WXYZ-2345");
+	assert_int_equal(fake_requests_to(DEVICE_URL), 2);
+	/* The session is the requester's. */
+	assert_string_equal(run.identity.username, "alice");
+	assert_string_equal(run.identity.sub, "alice");
+	four_eyes_idp_free(&idp);
+}
+
+static void test_four_eyes_the_requester_cannot_approve_their_own_second_code(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct four_eyes_idp idp;
+	configure(&run, FOUR_EYES_CONFIG, NULL);
+	/* alice is even in the approver group: the same sub is still the same person. */
+	four_eyes_idp(&idp, claims_json("alice", "alice", DAVE_ONCALL), claims_json("alice", "alice", DAVE_ONCALL),
+		      NULL);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "four-eyes approval for=alice: four-eyes: the requester approved");
+	assert_contains(run.reason, "(same sub)");
+	assert_string_equal(run.identity.username, "");
+
+	four_eyes_idp_free(&idp);
+
+	/* Another name, the same sub: still the requester. */
+	fake_reset();
+	configure(&run, FOUR_EYES_CONFIG, NULL);
+	four_eyes_idp(&idp, claims_json("alice", "alice", NULL), claims_json("alice", "alice-admin", DAVE_ONCALL),
+		      NULL);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "(same sub)");
+	four_eyes_idp_free(&idp);
+}
+
+static void test_four_eyes_a_non_member_cannot_approve(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct four_eyes_idp idp;
+	configure(&run, FOUR_EYES_CONFIG, NULL);
+	four_eyes_idp(&idp, claims_json("alice", "alice", NULL), claims_json("bob", "bob", ",\"groups\":[\"staff\"]"),
+		      NULL);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED,
+		      "four-eyes approval for=alice: four-eyes approver: preferred_username='bob' is in none of the "
+		      "groups 'sre-oncall'");
+	four_eyes_idp_free(&idp);
+}
+
+static void test_four_eyes_the_approver_passes_the_same_trust_checks(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct four_eyes_idp idp;
+	/* MFA required for both: the approver signed in with a password only. */
+	configure(&run, FOUR_EYES_CONFIG, "require_amr=mfa", NULL);
+	four_eyes_idp(&idp, claims_json("alice", "alice", ",\"amr\":[\"pwd\",\"mfa\"]"),
+		      claims_json("dave", "dave", DAVE_ONCALL ",\"amr\":[\"pwd\"]"), NULL);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "four-eyes approval for=alice: amr [pwd] lacks any of [mfa]");
+	four_eyes_idp_free(&idp);
+
+	/* A second ID token the IdP did not sign. */
+	fake_reset();
+	configure(&run, FOUR_EYES_CONFIG, NULL);
+	four_eyes_idp(&idp, claims_json("alice", "alice", NULL), claims_json("dave", "dave", DAVE_ONCALL), NULL);
+	free(idp.second_token);
+	free(idp.second_body);
+	char *claims = claims_json("dave", "dave", DAVE_ONCALL);
+	idp.second_token = test_keys_sign_as_attacker(keys, "{\"alg\":\"RS256\",\"kid\":\"k1\"}", claims);
+	free(claims);
+	idp.second_body = token_with_id_token(idp.second_token);
+	idp.token[1].body = idp.second_body;
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "four-eyes approval for=alice: id_token refused: signature");
+	four_eyes_idp_free(&idp);
+
+	/* A requester refused is never asked for a second code. */
+	fake_reset();
+	configure(&run, FOUR_EYES_CONFIG, NULL);
+	four_eyes_idp(&idp, claims_json("bob", "bob", NULL), claims_json("dave", "dave", DAVE_ONCALL), NULL);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "not the PAM user");
+	assert_int_equal(fake_requests_to(DEVICE_URL), 1);
+	four_eyes_idp_free(&idp);
+}
+
+static void test_four_eyes_a_second_denial_or_expiry_denies(void **state)
+{
+	(void)state;
+	static const struct fake_reply denied = { .status = 400, .body = "{\"error\":\"access_denied\"}" };
+	static const struct fake_reply pending = PENDING;
+	struct login_run run;
+	struct four_eyes_idp idp;
+	configure(&run, FOUR_EYES_CONFIG, NULL);
+	four_eyes_idp(&idp, claims_json("alice", "alice", NULL), NULL, &denied);
+	run_login(&run);
+	assert_result(&run, LOGIN_DENIED, "four-eyes approval for=alice: access_denied at the IdP");
+	assert_int_equal(login_result_pam_code(run.result), PAM_MAXTRIES);
+	four_eyes_idp_free(&idp);
+
+	fake_reset();
+	configure(&run, FOUR_EYES_CONFIG, NULL);
+	four_eyes_idp(&idp, claims_json("alice", "alice", NULL), NULL, &pending);
+	run_login(&run);
+	assert_result(&run, LOGIN_EXPIRED, "four-eyes approval for=alice: not approved before");
+	assert_int_equal(login_result_pam_code(run.result), PAM_AUTH_ERR);
+	assert_string_equal(run.identity.username, "");
+	four_eyes_idp_free(&idp);
+}
+
+static void test_four_eyes_an_outage_after_the_first_approval_is_a_refusal(void **state)
+{
+	(void)state;
+	/* Someone approved already: from here an outage must not reach an
+	 * authinfo_unavail fallback (house rule 1). */
+	static const struct fake_reply unavailable = { .status = 503, .body = "{}" };
+	static const struct fake_reply timed_out = TIMED_OUT;
+	static const struct fake_reply device_down[] = { { .status = 200, .body = DEVICE_BODY(300, 5) },
+							 { .status = 503, .body = "{}" } };
+	const struct fake_reply *second[] = { &unavailable, &timed_out, NULL };
+	const char *reasons[] = { "after approval: token endpoint: HTTP 503",
+				  "after approval: token endpoint kept timing out",
+				  "after approval: device authorization: HTTP 503" };
+	for (size_t i = 0; i < 3; i++) {
+		struct login_run run;
+		struct four_eyes_idp idp;
+		fake_reset();
+		configure(&run, FOUR_EYES_CONFIG, NULL);
+		four_eyes_idp(&idp, claims_json("alice", "alice", NULL), claims_json("dave", "dave", DAVE_ONCALL),
+			      second[i]);
+		if (second[i] == NULL)
+			fake_route(DEVICE_URL, device_down, 2);
+		run_login(&run);
+		assert_result(&run, LOGIN_TOKEN_INVALID, reasons[i]);
+		assert_int_equal(login_result_pam_code(run.result), PAM_AUTH_ERR);
+		four_eyes_idp_free(&idp);
+	}
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -1263,6 +1594,17 @@ int main(void)
 		cmocka_unit_test_setup(test_auth0_pending_as_403_and_slow_down_as_429_with_retry_after, setup),
 		cmocka_unit_test_setup(test_google_verification_url_and_expanded_scopes, setup),
 		cmocka_unit_test_setup(test_zitadel_roles_object_names_the_groups, setup),
+		cmocka_unit_test_setup(test_mfa_required_and_present_is_granted, setup),
+		cmocka_unit_test_setup(test_a_password_alone_is_refused_when_mfa_is_required, setup),
+		cmocka_unit_test_setup(test_the_amr_rule_reads_the_id_token_whatever_names_the_user, setup),
+		cmocka_unit_test_setup(test_acr_must_be_one_of_require_acr, setup),
+		cmocka_unit_test_setup(test_an_old_sign_in_is_refused_and_a_fresh_one_asked_for, setup),
+		cmocka_unit_test_setup(test_four_eyes_a_member_of_the_approver_group_completes_the_login, setup),
+		cmocka_unit_test_setup(test_four_eyes_the_requester_cannot_approve_their_own_second_code, setup),
+		cmocka_unit_test_setup(test_four_eyes_a_non_member_cannot_approve, setup),
+		cmocka_unit_test_setup(test_four_eyes_the_approver_passes_the_same_trust_checks, setup),
+		cmocka_unit_test_setup(test_four_eyes_a_second_denial_or_expiry_denies, setup),
+		cmocka_unit_test_setup(test_four_eyes_an_outage_after_the_first_approval_is_a_refusal, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -124,8 +124,10 @@ def _fail_unless(step, page, ok):
         raise ApprovalError(step, "unexpected page", page.text)
 
 
-def approve(issuer, ca_file, user_code, login, password, decision="allow"):
-    """Approve (or deny) the device authorization identified by user_code."""
+def approve(issuer, ca_file, user_code, login, password, decision="allow", otp=None, auth_age=None):
+    """Approve (or deny) the device authorization identified by user_code. OTP signs in
+    with the second factor too (amr pwd otp mfa; the account's code is LOGIN-otp);
+    AUTH_AGE dates the sign-in that many seconds back (auth_time)."""
     if decision not in DECISIONS:
         raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
     b = _Browser(ca_file)
@@ -153,7 +155,12 @@ def approve(issuer, ca_file, user_code, login, password, decision="allow"):
                 raise ApprovalError("deny", "signed in without a consent page to deny", page.text)
             return
         if "login" in page.forms:
-            page = b.submit("login", page, "login", {"login": login, "password": password})
+            fields = {"login": login, "password": password}
+            if otp is not None:
+                fields["otp"] = otp
+            if auth_age is not None:
+                fields["auth_age"] = str(auth_age)
+            page = b.submit("login", page, "login", fields)
             if "login" in page.forms:
                 raise ApprovalError("login", f"sign-in as {login!r} failed", page.text)
         elif "consent" in page.forms:

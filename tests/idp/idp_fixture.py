@@ -197,5 +197,5 @@ class TestIdP:
         if status != 204:
             raise IdPError(f"POST /test/log/reset: HTTP {status}: {body}")
 
-    def approve(self, user_code, login, password, decision="allow"):
-        _approve.approve(self.issuer, self.ca_file, user_code, login, password, decision)
+    def approve(self, user_code, login, password, decision="allow", otp=None, auth_age=None):
+        _approve.approve(self.issuer, self.ca_file, user_code, login, password, decision, otp, auth_age)

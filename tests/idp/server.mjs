@@ -58,6 +58,7 @@ const CONFUSED_AS = 'pam-someone-else';
 
 // Account id = preferred_username = sub.
 // deniedScopes: never granted, even when the user clicks Allow.
+// Every account has a second factor: the one-time code `${id}-otp` (see SIGN_IN_FACTORS).
 const ACCOUNTS = {
   alice: {
     password: 'alice-pw', name: 'Alice Admin', email: 'alice@example.com',
@@ -77,11 +78,22 @@ const ACCOUNTS = {
     password: 'mallory-pw', name: 'Mallory Claims', email: 'alice@example.com',
     email_verified: false, groups: [], deniedScopes: [],
   },
+  // The on-call approver of four-eyes logins (approver_group = sre-oncall).
+  dave: {
+    password: 'dave-pw', name: 'Dave Oncall', email: 'dave@example.com',
+    email_verified: true, groups: ['sre-oncall'], deniedScopes: [],
+  },
   // A name that case folding would turn into the local root.
   Root: {
     password: 'Root-pw', name: 'Root Lookalike', email: 'root-lookalike@example.com',
     email_verified: true, groups: ['admins'], deniedScopes: [],
   },
+};
+
+// What the ID token says about the sign-in (amr, acr), by the factors used.
+const SIGN_IN_FACTORS = {
+  pwd: { amr: ['pwd'], acr: 'urn:pam-oauth2:test:pwd' },
+  mfa: { amr: ['pwd', 'otp', 'mfa'], acr: 'urn:pam-oauth2:test:mfa' },
 };
 
 function accountClaims(id) {
@@ -293,9 +305,17 @@ function providerConfig(signingKeys) {
     cookies: { keys: [crypto.randomBytes(32).toString('hex')] },
     scopes: ['openid', 'profile', 'email', 'groups', 'ssh:login', 'sudo', 'offline_access'],
     claims: {
+      // The library's defaults, which this list replaces, plus amr. acr and amr come with
+      // openid below (from the sign-in, interaction()); auth_time when the request sends
+      // max_age (oidc-provider honours it in the device flow).
+      acr: null,
+      amr: null,
+      auth_time: null,
+      sid: null,
+      iss: null,
       // preferred_username comes with openid (as many IdPs release it with their basic
       // scope), so a config of just issuer + client_id can name the user.
-      openid: ['sub', 'preferred_username'],
+      openid: ['sub', 'preferred_username', 'acr', 'amr'],
       profile: ['preferred_username', 'name'],
       email: ['email', 'email_verified'],
       groups: ['groups'],
@@ -586,6 +606,7 @@ ${errorText ? `<p class="error" id="error">${esc(errorText)}</p>` : ''}
 <form id="login" method="post" action="/interaction/${esc(uid)}/login">
 <p><label>User name <input type="text" name="login" value="${esc(login || '')}" autocomplete="username" autofocus></label></p>
 <p><label>Password <input type="password" name="password" autocomplete="current-password"></label></p>
+<p><label>One-time code (optional) <input type="text" name="otp" autocomplete="one-time-code"></label></p>
 <p><button type="submit">Sign in</button></p>
 </form>`;
 }
@@ -630,7 +651,17 @@ async function interaction(provider, ctx, uid, action) {
     if (!acct || acct.password !== password) {
       return sendHtml(ctx, 200, 'Sign in', loginForm(uid, details, 'Invalid user name or password.', login));
     }
-    return finish(provider, ctx, { login: { accountId: login } }, false);
+    // The second factor: with the account's one-time code the sign-in is MFA (RFC 8176
+    // amr otp + mfa), else a password alone. auth_age (tests only) dates the sign-in that
+    // many seconds back, as a session remembered from long ago would be.
+    const otp = form.get('otp') || '';
+    if (otp && otp !== `${login}-otp`) {
+      return sendHtml(ctx, 200, 'Sign in', loginForm(uid, details, 'Invalid one-time code.', login));
+    }
+    const factors = otp ? SIGN_IN_FACTORS.mfa : SIGN_IN_FACTORS.pwd;
+    const age = Number.parseInt(form.get('auth_age') || '0', 10);
+    const ts = Math.floor(Date.now() / 1000) - (Number.isFinite(age) && age > 0 ? age : 0);
+    return finish(provider, ctx, { login: { accountId: login, amr: factors.amr, acr: factors.acr, ts } }, false);
   }
 
   // action === 'confirm'

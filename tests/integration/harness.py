@@ -273,10 +273,12 @@ class Stack:
     def log_since(self, mark):
         return self.idp.log()[mark:]
 
-    def approver(self, who, password=None, decision="allow"):
-        """An ON_PROMPT/ON_CODE callback approving (or denying) as WHO."""
+    def approver(self, who, password=None, decision="allow", mfa=False, auth_age=None):
+        """An ON_PROMPT/ON_CODE callback approving (or denying) as WHO; MFA signs in with
+        the second factor too, AUTH_AGE dates the sign-in that many seconds back."""
         def act(login):
-            self.idp.approve(login.user_code, who, password or f"{who}-pw", decision)
+            self.idp.approve(login.user_code, who, password or f"{who}-pw", decision,
+                             otp=f"{who}-otp" if mfa else None, auth_age=auth_age)
         return act
 
 

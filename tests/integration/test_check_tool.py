@@ -79,6 +79,17 @@ def test_every_config_problem_is_reported_with_its_line(stack):
         Check.contains(result.stdout, needle, "problem and line")
 
 
+def test_sign_in_rules_without_an_id_token_are_a_config_problem(stack):
+    # require_amr, require_acr and max_auth_age are read from the verified ID token only.
+    text = GOOD + "identity_source = userinfo\nrequire_amr = mfa\nmax_auth_age = 300\n"
+    result = run("--config", write_config(stack, "check-amr-userinfo", text))
+    Check.equal(result.returncode, 2, "exit status")
+    Check.contains(result.stdout, "require_amr, require_acr and max_auth_age are read from the verified ID token",
+                   "problem")
+    result = run("--config", write_config(stack, "check-amr-ok", GOOD + "require_amr = mfa\napprover_group = sre\n"))
+    Check.equal(result.returncode, 0, f"exit status; output:\n{result.stdout}{result.stderr}")
+
+
 def test_secret_file_readable_by_others_is_refused(stack):
     result = run("--config", write_config(stack, "check-secret-mode", GOOD, secret_mode=0o644))
     Check.equal(result.returncode, 2, "exit status")

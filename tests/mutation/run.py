@@ -129,7 +129,9 @@ class Tree:
         else:
             programs += ["tests/flow/test_flow" for s in suites if s == "flow"]
             programs += [f"tests/{s}" for s in suites if s.startswith("unit/")]
-        # "all" first, alone: automake's all runs a sub-make, which must not race the others.
+        # "all" first, then the test programs: in one parallel make, all's recursive
+        # make and the top-level one both rebuild the mutated object and race (ranlib,
+        # ar on a half-written archive).
         code, output = run(["make", "-j2", "all"], self.dir, self.env, log=self.log)
         if code != 0:
             return code, output

@@ -449,6 +449,47 @@ static void test_require_scope_not_within_scope_is_refused(void **state)
 	assert_mentions(error, "ssh:login");
 }
 
+static void test_auth_context_rules_need_a_verified_id_token(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	/* amr, acr and auth_time are read from the verified ID token: without issuer (no keys),
+	 * openid, or with identity from elsewhere, they could never be checked. */
+	load_fails(f, MINIMAL "require_amr = mfa\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "require_amr, require_acr and max_auth_age are read from the verified ID token");
+	load_fails(f, MINIMAL "issuer = https://idp.example\nscope = profile\nmax_auth_age = 300\n", 0, NULL, error,
+		   sizeof(error));
+	assert_mentions(error, "verified ID token");
+	load_fails(f, MINIMAL "issuer = https://idp.example\nidentity_source = userinfo\nrequire_acr = gold\n", 0, NULL,
+		   error, sizeof(error));
+	assert_mentions(error, "verified ID token");
+	struct oauth2_config config;
+	load_ok(f,
+		MINIMAL "issuer = https://idp.example\nrequire_amr = mfa otp\nrequire_amr_mode = all\n"
+			"require_acr = gold\nmax_auth_age = 300\napprover_group = sre-oncall\n",
+		0, NULL, &config);
+	assert_string_equal(config.require_amr, "mfa otp");
+	assert_int_equal(config.require_amr_mode, AMR_MODE_ALL);
+	assert_string_equal(config.require_acr, "gold");
+	assert_int_equal(config.max_auth_age, 300);
+	assert_string_equal(config.approver_group, "sre-oncall");
+	oauth2_config_free(&config);
+	load_ok(f, MINIMAL, 0, NULL, &config);
+	assert_int_equal(config.require_amr_mode, AMR_MODE_ANY);
+	assert_int_equal(config.max_auth_age, 0);
+	assert_string_equal(config.approver_group, "");
+	oauth2_config_free(&config);
+}
+
+static void test_approver_group_needs_groups_from_claims(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	load_fails(f, MINIMAL "identity_source = userinfo\ngroups_source = github\napprover_group = sre\n", 0, NULL,
+		   error, sizeof(error));
+	assert_mentions(error, "approver_group is read from groups_claim");
+}
+
 static void test_unset_scope_requests_openid_and_every_required_scope(void **state)
 {
 	struct fixture *f = *state;
@@ -1047,6 +1088,8 @@ int main(void)
 		TEST(test_debug_accepts_usual_boolean_words),
 		TEST(test_require_scope_within_scope_is_accepted),
 		TEST(test_require_scope_not_within_scope_is_refused),
+		TEST(test_auth_context_rules_need_a_verified_id_token),
+		TEST(test_approver_group_needs_groups_from_claims),
 		TEST(test_unset_scope_requests_openid_and_every_required_scope),
 		TEST(test_scope_with_invalid_characters_is_refused),
 		TEST(test_config_file_writable_by_group_or_others_is_refused),

@@ -639,10 +639,45 @@ static void test_pack_of_a_typical_display_fits_well_within_pam_limits(void **st
 	}
 }
 
+/* ---- the four-eyes round ---- */
+
+static void test_four_eyes_round_names_the_group_the_user_and_the_code(void **state)
+{
+	(void)state;
+	struct device_authorization auth = test_auth(true);
+	struct line_list lines;
+	line_list_init(&lines);
+	assert_int_equal(login_display_render_four_eyes(&alice_context, "sre-oncall", &auth, QR_UTF8, &lines), 0);
+	assert_string_equal(lines.lines[0], "A second person must approve alice's sign-in on host (sshd).");
+	assert_string_equal(lines.lines[1],
+			    "Ask a member of sre-oncall to approve: Open https://idp.example/device and "
+			    "enter the code: WDJB-MJHT");
+	assert_true(find_line_containing(&lines, "Or scan:") > 1);
+	assert_int_equal(find_line_containing(&lines, "Approve only if you started"), -1);
+	assert_string_equal(lines.lines[lines.count - 1],
+			    "Send them this URL and code; you cannot approve it yourself.");
+	line_list_free(&lines);
+}
+
+static void test_four_eyes_round_sanitizes_the_user_and_group(void **state)
+{
+	(void)state;
+	struct device_authorization auth = test_auth(false);
+	const struct login_context context = { .user = "al\x1b[2Jice", .host = "h\nost", .service = "sudo" };
+	struct line_list lines;
+	line_list_init(&lines);
+	assert_int_equal(login_display_render_four_eyes(&context, "sre\x07oncall", &auth, QR_OFF, &lines), 0);
+	assert_false(any_line_has_byte_below_space(&lines));
+	assert_int_equal(lines.count, 3);
+	line_list_free(&lines);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_display_names_user_host_and_service),
+		cmocka_unit_test(test_four_eyes_round_names_the_group_the_user_and_the_code),
+		cmocka_unit_test(test_four_eyes_round_sanitizes_the_user_and_group),
 		cmocka_unit_test(test_display_names_the_remote_host_when_known),
 		cmocka_unit_test(test_display_shows_uri_and_user_code_as_text_in_every_qr_mode),
 		cmocka_unit_test(test_display_without_qr_shows_no_qr),
