@@ -91,6 +91,8 @@ class Login:
         self.user_code = None
         self.codes_shown = 0
         self.log = ""       # captured syslog lines
+        self.raw = b""      # pam_drive's stdout, byte for byte (what a terminal would get)
+        self.raw_log = b""  # the captured syslog, byte for byte
         self.elapsed = None
 
     @property
@@ -189,14 +191,16 @@ class Stack:
         env.update(extra_env or {})
         argv = list(wrap) + [PAM_DRIVE, service, user] + ([rhost] if rhost else [])
         started = time.monotonic()
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
-                                encoding="utf-8", errors="replace")
+        # Bytes, not text: text mode would turn a CR the module sent into a line break and
+        # hide it from the checks on login.raw.
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
         timer = threading.Timer(timeout, proc.kill)
         timer.start()
         try:
             last = None  # the list the previous line went to, for multi-line messages
             for raw in proc.stdout:
-                line = raw.rstrip("\n")
+                login.raw += raw
+                line = raw.decode("utf-8", "replace").rstrip("\n")
                 if line.startswith("INFO: "):
                     login.info.append(line[6:])
                     last = login.info
@@ -214,7 +218,7 @@ class Stack:
                         if close_stdin:
                             proc.stdin.close()
                         else:
-                            proc.stdin.write("\n")
+                            proc.stdin.write(b"\n")
                             proc.stdin.flush()
                     except BrokenPipeError:
                         # The process stopped reading (a conversation that never reads input).
@@ -232,7 +236,7 @@ class Stack:
                     if on_end:
                         on_end(login, int(line.split()[1]))
                     try:
-                        proc.stdin.write("\n")
+                        proc.stdin.write(b"\n")
                         proc.stdin.flush()
                     except BrokenPipeError:
                         pass
@@ -260,8 +264,9 @@ class Stack:
                 proc.kill()
         login.elapsed = time.monotonic() - started
         if os.path.exists(capture):
-            with open(capture, encoding="utf-8", errors="replace") as f:
-                login.log = f.read()
+            with open(capture, "rb") as f:
+                login.raw_log = f.read()
+            login.log = login.raw_log.decode("utf-8", "replace")
         if login.result is None:
             raise AssertionError(f"pam_drive gave no result (exit {proc.returncode}); shown: {login.shown!r}")
         return login
@@ -278,6 +283,26 @@ class Stack:
         def act(login):
             self.idp.approve(login.user_code, who, password or f"{who}-pw", decision)
         return act
+
+
+# C0 controls (all: a line break only separates lines), DEL, C1 controls, and the Unicode
+# format characters that reorder or hide text (bidi overrides and isolates, zero-width ones).
+FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufffd]")
+
+
+def unsafe_characters(data, what):
+    """Problems with DATA (bytes the module wrote): invalid UTF-8 or a forbidden character
+    on any line. Returns a list of strings (empty when clean)."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return [f"{what}: invalid UTF-8 at byte {e.start}: {data[max(0, e.start - 20):e.start + 20]!r}"]
+    problems = []
+    for number, line in enumerate(text.split("\n"), 1):
+        match = FORBIDDEN.search(line)
+        if match:
+            problems.append(f"{what} line {number}: U+{ord(match.group()):04X} in {line!r}")
+    return problems
 
 
 class Check:
