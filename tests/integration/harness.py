@@ -23,6 +23,11 @@ SRC = os.environ.get("top_srcdir", os.getcwd())
 MODULE = os.environ.get("PAM_OAUTH2_MODULE", os.path.join(BUILD, ".libs", "pam_oauth2.so"))
 IDP_MODULES = os.environ.get("PAM_OAUTH2_IDP_MODULES") or os.path.join(SRC, "tests", "idp", "node_modules")
 PAM_DRIVE = os.path.join(BUILD, "tests", "pam_drive")
+# PAM_OAUTH2_TEST_TIMEOUT_EXTRA=N: pam_drive runs slowly (under valgrind,
+# tests/fuzz/sanitizer_check.sh), so every timeout and http_timeout a test writes into a
+# configuration, and the harness's own limit on a login, are N seconds longer. Added, not
+# multiplied: the gaps between them, which some cases are about, stay as written.
+TIMEOUT_EXTRA = int(os.environ.get("PAM_OAUTH2_TEST_TIMEOUT_EXTRA") or "0")
 SYSLOG_SHIM = os.path.join(BUILD, "tests", ".libs", "syslog_capture.so")
 
 # Linux-PAM return codes (security/_pam_types.h).
@@ -159,6 +164,8 @@ class Stack:
         with open(conf, "w") as f:
             f.write("# written by the integration tests\n")
             for key, value in config.items():
+                if key in ("timeout", "http_timeout") and str(value).isdigit():
+                    value = int(value) + TIMEOUT_EXTRA
                 f.write(f"{key} = {value}\n")
         os.chmod(conf, 0o644)
         service = f"test-{os.path.basename(directory)}"
@@ -194,7 +201,7 @@ class Stack:
         # Bytes, not text: text mode would turn a CR the module sent into a line break and
         # hide it from the checks on login.raw.
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        timer = threading.Timer(timeout, proc.kill)
+        timer = threading.Timer(timeout + TIMEOUT_EXTRA, proc.kill)
         timer.start()
         try:
             last = None  # the list the previous line went to, for multi-line messages
