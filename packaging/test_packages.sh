@@ -23,32 +23,21 @@ cache=/var/cache/pam_oauth2
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
 module=/lib/$multiarch/security/pam_oauth2.so
 marker="edited by packaging/test_packages.sh $$"
+# Every skip below is a failure under CI (tests/tap_skip.sh).
+. "$src/tests/tap_skip.sh"
 
-if [ -n "${PAM_OAUTH2_IN_PACKAGE_TEST:-}" ]; then
-	echo "1..0 # SKIP already inside a package test (a package build's own checks)"
-	exit 0
-fi
+[ -z "${PAM_OAUTH2_IN_PACKAGE_TEST:-}" ] || skip_all "already inside a package test (a package build's own checks)"
 PAM_OAUTH2_IN_PACKAGE_TEST=1
 export PAM_OAUTH2_IN_PACKAGE_TEST
-if [ -n "${PAM_OAUTH2_SKIP_PACKAGE_TEST:-}" ]; then
-	echo "1..0 # SKIP PAM_OAUTH2_SKIP_PACKAGE_TEST is set"
-	exit 0
-fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "1..0 # SKIP needs root (installs the package)"
-	exit 0
-fi
+[ -z "${PAM_OAUTH2_SKIP_PACKAGE_TEST:-}" ] || skip_all "PAM_OAUTH2_SKIP_PACKAGE_TEST is set"
+[ "$(id -u)" -eq 0 ] || skip_all "needs root (installs the package)"
 for tool in dpkg-buildpackage lintian pamtester rpmbuild; do
-	command -v $tool >/dev/null 2>&1 || { echo "1..0 # SKIP $tool not installed"; exit 0; }
+	command -v $tool >/dev/null 2>&1 || skip_all "$tool not installed"
 done
 if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'installed\|config-files'; then
-	echo "1..0 # SKIP $pkg is installed (or its config files remain): not touching it"
-	exit 0
+	skip_all "$pkg is installed (or its config files remain): not touching it"
 fi
-if [ -e "/etc/pam.d/$service" ]; then
-	echo "1..0 # SKIP /etc/pam.d/$service exists"
-	exit 0
-fi
+[ ! -e "/etc/pam.d/$service" ] || skip_all "/etc/pam.d/$service exists"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pam_oauth2-pkgtest.XXXXXX")
 out=${PKGTEST_OUTDIR:-$work/out}

@@ -1,10 +1,8 @@
 #!/bin/sh
 # TAP: every C source and header is formatted with the committed .clang-format.
 src=${top_srcdir:-.}
-if ! command -v clang-format >/dev/null 2>&1; then
-	echo "1..0 # SKIP clang-format is not installed"
-	exit 0
-fi
+. "$src/tests/tap_skip.sh"
+command -v clang-format >/dev/null 2>&1 || skip_all "clang-format is not installed"
 files=$(cd "$src" && find pam_oauth2 tests -name '*.[ch]' ! -path '*/node_modules/*' | sort)
 count=$(echo "$files" | wc -l)
 echo "1..$count"

@@ -31,7 +31,7 @@ import zlib
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
-from harness import MODULE, Check, closed_port, endpoint_config, run_tap, start_idp  # noqa: E402
+from harness import MODULE, Check, closed_port, endpoint_config, missing_prerequisite, run_tap, start_idp  # noqa: E402
 
 sys.path.insert(0, os.path.join(HERE, "..", "hostile"))
 from fault_server import FaultCerts, FaultServer  # noqa: E402
@@ -1017,8 +1017,7 @@ def take_machine_lock(seconds=600):
 def main():
     reason = skip_reason()
     if reason:
-        print(f"1..0 # SKIP {reason}")
-        return 0
+        return missing_prerequisite(reason)
     lock = take_machine_lock()  # held until the process ends (after the cleanup below)
     workdir = tempfile.mkdtemp(prefix="pam_oauth2-e2e-")
     system = System(workdir)

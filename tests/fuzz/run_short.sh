@@ -3,10 +3,12 @@
 # (the committed corpus is never written). Any crash, leak, UBSan report or broken
 # invariant fails that target's line; the input is kept and its path printed.
 #   FUZZ_SECONDS  seconds per target (default 15); two targets run at a time.
-# Skips (1..0) only when clang or libFuzzer is missing.
+# Skips (1..0) only when clang or libFuzzer is missing; under CI that is a failure
+# (tests/tap_skip.sh).
 set -u
 
 fuzz_dir=$(cd "$(dirname "$0")" && pwd)
+. "$fuzz_dir/../tap_skip.sh"
 if [ -n "${top_builddir:-}" ]; then
 	build_dir=$top_builddir/tests/fuzz/build
 else
@@ -22,14 +24,9 @@ trap 'rm -rf "$tmp"' EXIT
 printf '%s\n' '#include <stddef.h>' '#include <stdint.h>' \
 	'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);' \
 	'int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n) { (void)d; (void)n; return 0; }' >"$tmp/probe.c"
-if ! command -v "$CC" >/dev/null 2>&1; then
-	echo "1..0 # SKIP $CC not found"
-	exit 0
-fi
-if ! "$CC" -fsanitize=fuzzer,address,undefined "$tmp/probe.c" -o "$tmp/probe" >"$tmp/probe.log" 2>&1; then
-	echo "1..0 # SKIP $CC cannot link libFuzzer with ASan/UBSan (libclang-rt-dev missing?)"
-	exit 0
-fi
+command -v "$CC" >/dev/null 2>&1 || skip_all "$CC not found"
+"$CC" -fsanitize=fuzzer,address,undefined "$tmp/probe.c" -o "$tmp/probe" >"$tmp/probe.log" 2>&1 ||
+	skip_all "$CC cannot link libFuzzer with ASan/UBSan (libclang-rt-dev missing?)"
 
 if ! CC=$CC sh "$fuzz_dir/build.sh" "$build_dir" >"$tmp/build.log" 2>&1; then
 	echo "1..1"

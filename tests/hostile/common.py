@@ -1,8 +1,7 @@
 """What the hostile suites share: the harness from tests/integration, a pam_drive wrapper
-that keeps the raw bytes of the conversation, and the control-character check."""
+that keeps the raw bytes of the conversation, and the harness's control-character check."""
 
 import os
-import re
 import stat
 import subprocess
 import sys
@@ -21,10 +20,10 @@ _RAW_LOCK = threading.Lock()
 
 def install_raw_capture(stack):
     """Points the harness at a wrapper of pam_drive that copies its stdout, byte for byte,
-    to WORKDIR/raw/SERVICE.out (stderr to SERVICE.err): the harness reads text with
-    universal newlines, which would turn a CR sent by the module into a line break and
-    hide it from the checks. (pam_drive reads the service directory itself through
-    pam_start_confdir, so no pam_wrapper and no shared /tmp/pam.X directories.)"""
+    to WORKDIR/raw/SERVICE.out (stderr to SERVICE.err): every run of a service, stderr
+    included, where the harness's login.raw holds one run's stdout. (pam_drive reads the
+    service directory itself through pam_start_confdir, so no pam_wrapper and no shared
+    /tmp/pam.X directories.)"""
     workdir = stack.workdir
     raw_dir = os.path.join(workdir, "raw")
     os.makedirs(raw_dir, exist_ok=True)
@@ -55,24 +54,8 @@ def raw_syslog(workdir, service):
     return data
 
 
-# C0 controls (all: a line break only separates lines), DEL, C1 controls, and the Unicode
-# format characters that reorder or hide text (bidi overrides and isolates, zero-width ones).
-FORBIDDEN = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufffd]")
-
-
-def unsafe_characters(data, what):
-    """Problems with DATA (bytes the module wrote): invalid UTF-8 or a forbidden character
-    on any line. Returns a list of strings (empty when clean)."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        return [f"{what}: invalid UTF-8 at byte {e.start}: {data[max(0, e.start - 20):e.start + 20]!r}"]
-    problems = []
-    for number, line in enumerate(text.split("\n"), 1):
-        match = FORBIDDEN.search(line)
-        if match:
-            problems.append(f"{what} line {number}: U+{ord(match.group()):04X} in {line!r}")
-    return problems
+# The control-character check, shared with tests/integration (test_local_input).
+unsafe_characters = harness.unsafe_characters
 
 
 def use_var_tmp():
