@@ -81,7 +81,7 @@ static enum token_outcome parse_grant(const char *body, size_t len, struct token
 		status = grant->scope != NULL ? JSON_FIELD_OK : JSON_FIELD_BAD_VALUE;
 	}
 	if (status == JSON_FIELD_OK && normalize_granted_scope(&grant->scope) != 0) {
-		*why = "out of memory";
+		*why = "scope too long, or out of memory";
 		goto done;
 	}
 	if ((status != JSON_FIELD_OK && status != JSON_FIELD_ABSENT) ||

@@ -28,7 +28,8 @@ enum token_outcome {
 struct token_grant {
 	char *access_token; /* secret */
 	char *id_token;     /* secret; NULL when none */
-	char *scope;        /* NULL when the response left it out (RFC 6749 §5.1) */
+	char *scope;        /* NULL when the response left it out (RFC 6749 §5.1); space separated,
+			     * with the short names of Google's scope URLs added: at most 2 * SCOPE_MAX */
 };
 
 /* Classifies an HTTP answer from the token endpoint. On TOKEN_GRANTED, GRANT is
