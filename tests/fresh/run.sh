@@ -135,14 +135,13 @@ leftovers() {
 	awk -v root="$root" 'index($2, root "/") == 1 { print $2 }' /proc/self/mounts |
 		grep -vxF -e "$root/proc" -e "$root/sys" -e "$root/dev" -e "$root/dev/pts" -e "$root/dev/shm" -e "$root/run" |
 		sed 's/^/mount /' || true
-	in_root 'cd /etc/pam.d && ls -A | sort' >"$logdir/pam.d.after"
-	comm -13 "$logdir/pam.d.before" "$logdir/pam.d.after" | sed 's,^,file /etc/pam.d/,'
-	in_root 'ls -A /etc/sudoers.d | sort' >"$logdir/sudoers.d.after"
-	comm -13 "$logdir/sudoers.d.before" "$logdir/sudoers.d.after" | sed 's,^,file /etc/sudoers.d/,'
-	in_root 'getent passwd | cut -d: -f1 | sort' >"$logdir/users.after"
-	comm -13 "$logdir/users.before" "$logdir/users.after" | sed 's/^/user /'
+	# Files no installed package owns (sudo and openssh-server bring their own).
+	in_root 'for f in /etc/pam.d/* /etc/sudoers.d/*; do [ -e "$f" ] || continue
+		dpkg -S "$f" >/dev/null 2>&1 || echo "file $f"; done'
+	# Users, as the suites make them (useradd: uid 1000 and up); packages add system users.
+	in_root 'getent passwd | awk -F: "\$3 >= 1000 && \$3 < 60000 { print \"user \" \$1 }"'
 	in_root 'ls -A /var/cache/pam_oauth2 2>/dev/null' | sed 's,^,file /var/cache/pam_oauth2/,'
-	in_root 'ls -A /tmp /var/tmp' | grep -v -e '^/' -e '^$' | sed 's/^/temporary file /' || true
+	in_root 'cd /tmp && ls -A; cd /var/tmp && ls -A' | sed 's/^/temporary file /' || true
 }
 
 run_release() { # $1: release; prints one result line and returns 0 on pass
@@ -161,12 +160,17 @@ run_release() { # $1: release; prints one result line and returns 0 on pass
 	mount -t tmpfs -o mode=1777 tmpfs "$root/dev/shm"
 	mount -t tmpfs -o mode=755 tmpfs "$root/run"
 	mount --bind "$cache/$release-archives" "$root/var/cache/apt/archives"
+	# This machine's own network plumbing, as resolv.conf is: where the way out passes a
+	# TLS-inspecting proxy, its CA certificate is in /usr/local/share/ca-certificates, and
+	# the root needs it to reach the npm registry. A machine without one copies nothing.
+	if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
+		cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+		in_root 'update-ca-certificates' >/dev/null
+	fi
+	in_root 'chown -R _apt:root /var/cache/apt/archives/partial' 2>/dev/null || true
 	git clone -q "$top" "$root/root/pam_oauth2"
 	commit=$(git -C "$root/root/pam_oauth2" log -1 --format='%h %s')
 	say "$release: clone of $commit in $root (logs: $logdir)"
-	in_root 'cd /etc/pam.d && ls -A | sort' >"$logdir/pam.d.before"
-	in_root 'ls -A /etc/sudoers.d | sort' >"$logdir/sudoers.d.before"
-	in_root 'getent passwd | cut -d: -f1 | sort' >"$logdir/users.before"
 	result=PASS
 	summary=
 	n=0
