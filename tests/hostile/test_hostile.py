@@ -549,6 +549,9 @@ def base_config(server):
         "timeout": str(TIMEOUT),
         "http_timeout": str(HTTP_TIMEOUT),
         "debug": "on",
+        # Not the default /var/cache/pam_oauth2: each case's fault server is another
+        # issuer, and its discovery and JWKS entries would stay on the machine.
+        "cache": "off",
     }
 
 
