@@ -65,6 +65,7 @@ make_base() { # $1: release
 	say "$release: making the base root with debootstrap from $mirror (once; cached in $tar_file)"
 	mkdir -p "$cache"
 	dir=$(mktemp -d "$work/pam_oauth2-fresh-base-$release.XXXXXX")
+	chmod 755 "$dir" # it becomes /: mktemp's 0700 would lock every other user out
 	# A failed debootstrap may leave its own mounts: take them down before removing the tree.
 	if ! debootstrap --variant=minbase --include=git,ca-certificates "$release" "$dir" "$mirror" \
 		>"$cache/$release-debootstrap.log" 2>&1; then
@@ -127,6 +128,11 @@ in_root() { # runs $1 in the root as a fresh login of root would, with CI=true a
 		sh -c "$1" </dev/null
 }
 
+unowned_config_files() {
+	in_root 'for f in /etc/pam.d/* /etc/sudoers.d/*; do [ -e "$f" ] || continue
+		dpkg -S "$f" >/dev/null 2>&1 || echo "$f"; done' | sort
+}
+
 # What the two commands must not leave behind, listed from inside the root.
 leftovers() {
 	for pid in $(processes_in "$root"); do
@@ -135,9 +141,10 @@ leftovers() {
 	awk -v root="$root" 'index($2, root "/") == 1 { print $2 }' /proc/self/mounts |
 		grep -vxF -e "$root/proc" -e "$root/sys" -e "$root/dev" -e "$root/dev/pts" -e "$root/dev/shm" -e "$root/run" |
 		sed 's/^/mount /' || true
-	# Files no installed package owns (sudo and openssh-server bring their own).
-	in_root 'for f in /etc/pam.d/* /etc/sudoers.d/*; do [ -e "$f" ] || continue
-		dpkg -S "$f" >/dev/null 2>&1 || echo "file $f"; done'
+	# Files no installed package owns (sudo and openssh-server bring their own) that were
+	# not there before (pam-auth-update writes the common-* files).
+	unowned_config_files >"$logdir/unowned.after"
+	comm -13 "$logdir/unowned.before" "$logdir/unowned.after" | sed 's/^/file /'
 	# Users, as the suites make them (useradd: uid 1000 and up); packages add system users.
 	in_root 'getent passwd | awk -F: "\$3 >= 1000 && \$3 < 60000 { print \"user \" \$1 }"'
 	in_root 'ls -A /var/cache/pam_oauth2 2>/dev/null' | sed 's,^,file /var/cache/pam_oauth2/,'
@@ -152,6 +159,7 @@ run_release() { # $1: release; prints one result line and returns 0 on pass
 	mkdir -p "$logdir" "$cache/$release-archives/partial"
 	root=$(mktemp -d "$work/pam_oauth2-fresh-$release.XXXXXX")
 	tar -C "$root" -xf "$tar_file"
+	chmod 755 "$root"
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
 	mount -t proc proc "$root/proc"
 	mount -t sysfs sysfs "$root/sys"
@@ -171,6 +179,7 @@ run_release() { # $1: release; prints one result line and returns 0 on pass
 	git clone -q "$top" "$root/root/pam_oauth2"
 	commit=$(git -C "$root/root/pam_oauth2" log -1 --format='%h %s')
 	say "$release: clone of $commit in $root (logs: $logdir)"
+	unowned_config_files >"$logdir/unowned.before"
 	result=PASS
 	summary=
 	n=0
