@@ -161,6 +161,11 @@ run_release() { # $1: release; prints one result line and returns 0 on pass
 	tar -C "$root" -xf "$tar_file"
 	chmod 755 "$root"
 	cp /etc/resolv.conf "$root/etc/resolv.conf"
+	# As the Debian installer writes them: the root shares this machine's host name, which
+	# must resolve (sudo warns on stderr otherwise).
+	hostname >"$root/etc/hostname"
+	printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$(hostname)" \
+		>"$root/etc/hosts"
 	mount -t proc proc "$root/proc"
 	mount -t sysfs sysfs "$root/sys"
 	mount --bind /dev "$root/dev"
