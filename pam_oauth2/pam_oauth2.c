@@ -2,12 +2,13 @@
  * device-flow login, log one line, tell the user one line, return one PAM code. */
 #include "config.h"
 
-#include "auth_log.h"
-#include "login_flow.h"
-#include "login_result.h"
-#include "oauth2_config.h"
-#include "pam_conversation.h"
-#include "sanitize.h"
+#include "io/auth_log.h"
+#include "login/flow.h"
+#include "io/local_account.h"
+#include "login/result.h"
+#include "config/oauth2_config.h"
+#include "io/pam_conversation.h"
+#include "util/sanitize.h"
 
 #include <limits.h>
 #include <security/pam_ext.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 /* Longest PAM user name we start a login for; longer ones cannot be local accounts. */
@@ -121,6 +123,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		.host = host,
 		.service = pam_item_string(pamh, PAM_SERVICE),
 		.rhost = pam_item_string(pamh, PAM_RHOST),
+		.user_is_superuser = local_account_is_superuser(user),
+		/* sudo, su and pkexec keep the invoking user's real uid while they authenticate. */
+		.caller_can_interrupt = getuid() != 0,
 	};
 	struct login_identity identity;
 	result = login_flow_run(pamh, &config, &context, &identity, reason, sizeof(reason));

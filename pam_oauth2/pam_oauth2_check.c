@@ -3,9 +3,12 @@
  * Built from the module's own sources: the same loader, the same flow, the same display. */
 #include "config.h"
 
-#include "login_flow.h"
-#include "login_result.h"
-#include "oauth2_config.h"
+#include "config/pitfalls.h"
+#include "io/local_account.h"
+#include "login/check.h"
+#include "login/flow.h"
+#include "login/result.h"
+#include "config/oauth2_config.h"
 
 #include <getopt.h>
 #include <security/pam_appl.h>
@@ -103,6 +106,12 @@ static void print_problem(void *data, const char *problem)
 	printf("FAIL %-30s %s\n", "configuration", problem);
 }
 
+static void print_warning(void *data, const char *topic, const char *advice)
+{
+	(void)data;
+	printf("WARN %-30s %s\n", topic, advice);
+}
+
 static void print_step(void *data, bool ok, const char *step, const char *detail)
 {
 	(void)data;
@@ -110,7 +119,17 @@ static void print_step(void *data, bool ok, const char *step, const char *detail
 	fflush(stdout);
 }
 
-int main(int argc, char **argv)
+/* What the command line asked for. */
+struct request {
+	const char *module_args[MAX_ARGS + 1]; /* as the module would get them; NULL-terminated */
+	int module_argc;
+	char *config_arg; /* "config=FILE", or NULL */
+	const char *user; /* --login USER, or NULL for --config */
+	const char *service;
+};
+
+/* Parses the options into REQUEST. Returns -1 to go on, or the exit status to end with. */
+static int parse_options(int argc, char **argv, struct request *request)
 {
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -121,32 +140,28 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *module_args[MAX_ARGS + 1];
-	int module_argc = 0;
-	char *config_arg = NULL;
-	const char *user = NULL, *service = "pam_oauth2-check";
-	bool check_config = false;
 	int option;
 	while ((option = getopt_long(argc, argv, "c:l:a:s:kh", options, NULL)) != -1) {
 		switch (option) {
 		case 'c':
-			free(config_arg);
-			if (asprintf(&config_arg, "config=%s", optarg) < 0)
+			free(request->config_arg);
+			if (asprintf(&request->config_arg, "config=%s", optarg) < 0) {
+				request->config_arg = NULL;
 				return EXIT_USAGE;
-			check_config = true;
+			}
 			break;
 		case 'l':
-			user = optarg;
+			request->user = optarg;
 			break;
 		case 'a':
-			if (module_argc == MAX_ARGS - 1) {
+			if (request->module_argc == MAX_ARGS - 1) {
 				fprintf(stderr, "pam_oauth2-check: too many --arg\n");
 				return EXIT_USAGE;
 			}
-			module_args[module_argc++] = optarg;
+			request->module_args[request->module_argc++] = optarg;
 			break;
 		case 's':
-			service = optarg;
+			request->service = optarg;
 			break;
 		case 'k':
 			list_keys();
@@ -159,56 +174,79 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (!check_config && user == NULL)) {
+	if (optind != argc || (request->config_arg == NULL && request->user == NULL)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (config_arg != NULL)
-		module_args[module_argc++] = config_arg;
-	module_args[module_argc] = NULL;
+	if (request->config_arg != NULL)
+		request->module_args[request->module_argc++] = request->config_arg;
+	request->module_args[request->module_argc] = NULL;
+	return -1;
+}
 
+/* --config: the check of every step; --login USER: a whole login, every decision printed. */
+static enum login_result run_request(pam_handle_t *pamh, const struct oauth2_config *config,
+				     const struct request *request)
+{
+	if (request->user == NULL) {
+		enum login_result result = login_flow_check(pamh, config, print_step, NULL);
+		printf("%s\n", result == LOGIN_APPROVED ? "A login can work with this configuration."
+							: "A login cannot work with this configuration.");
+		return result;
+	}
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	struct login_context context = {
+		.user = request->user,
+		.host = host,
+		.service = request->service,
+		.user_is_superuser = local_account_is_superuser(request->user),
+	};
+	struct login_identity identity;
+	char reason[512];
+	enum login_result result = login_flow_run(pamh, config, &context, &identity, reason, sizeof(reason));
+	printf("result: %s (%s): %s\n", login_result_name(result), pam_strerror(pamh, login_result_pam_code(result)),
+	       reason);
+	return result;
+}
+
+int main(int argc, char **argv)
+{
+	struct request request = { .service = "pam_oauth2-check" };
+	int status = parse_options(argc, argv, &request);
+	if (status >= 0) {
+		free(request.config_arg);
+		return status;
+	}
 	struct oauth2_config config;
-	printf("configuration: %s\n", config_arg != NULL ? config_arg + 7 : OAUTH2_CONFIG_DEFAULT_PATH);
+	printf("configuration: %s\n", request.config_arg != NULL ? request.config_arg + 7 : OAUTH2_CONFIG_DEFAULT_PATH);
 	/* Every problem, each with its file and line (or argument), not only the first. */
-	if (oauth2_config_check(&config, module_argc, module_args, OAUTH2_CONFIG_DEFAULT_PATH, TRUSTED_OWNER,
-				print_problem, NULL) != 0) {
-		free(config_arg);
+	if (oauth2_config_check(&config, request.module_argc, request.module_args, OAUTH2_CONFIG_DEFAULT_PATH,
+				TRUSTED_OWNER, print_problem, NULL) != 0) {
+		free(request.config_arg);
 		return EXIT_USAGE;
 	}
 	printf("ok   %-30s client %s, scope '%s', require_scope '%s'\n", "configuration", config.client_id,
 	       config.scope, config.require_scope);
+	/* Warnings, not failures: choices that work but are weak, and known IdP pitfalls. */
+	config_pitfalls(&config, print_warning, NULL);
 
 	/* The module's log lines go to stderr as well as to syslog; --login shows every step. */
 	openlog("pam_oauth2-check", LOG_PERROR | LOG_PID, LOG_AUTHPRIV);
-	if (user != NULL)
+	if (request.user != NULL)
 		config.debug = true;
 	struct pam_conv conversation = { terminal_conversation, NULL };
 	pam_handle_t *pamh = NULL;
 	int exit_code = EXIT_FAILS;
-	if (pam_start(service, user != NULL ? user : "nobody", &conversation, &pamh) != PAM_SUCCESS) {
+	if (pam_start(request.service, request.user != NULL ? request.user : "nobody", &conversation, &pamh) !=
+	    PAM_SUCCESS) {
 		fprintf(stderr, "pam_oauth2-check: pam_start failed\n");
-		goto done;
-	}
-	enum login_result result;
-	if (user == NULL) {
-		result = login_flow_check(pamh, &config, print_step, NULL);
-		printf("%s\n", result == LOGIN_APPROVED ? "A login can work with this configuration."
-							: "A login cannot work with this configuration.");
 	} else {
-		char host[256] = "";
-		gethostname(host, sizeof(host) - 1);
-		struct login_context context = { .user = user, .host = host, .service = service };
-		struct login_identity identity;
-		char reason[512];
-		result = login_flow_run(pamh, &config, &context, &identity, reason, sizeof(reason));
-		printf("result: %s (%s): %s\n", login_result_name(result),
-		       pam_strerror(pamh, login_result_pam_code(result)), reason);
+		exit_code = run_request(pamh, &config, &request) == LOGIN_APPROVED ? EXIT_WORKS : EXIT_FAILS;
+		pam_end(pamh, PAM_SUCCESS);
 	}
-	exit_code = result == LOGIN_APPROVED ? EXIT_WORKS : EXIT_FAILS;
-	pam_end(pamh, PAM_SUCCESS);
-done:
 	oauth2_config_free(&config);
-	free(config_arg);
+	free(request.config_arg);
 	closelog();
 	return exit_code;
 }

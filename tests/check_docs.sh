@@ -1,10 +1,12 @@
 #!/bin/sh
-# TAP: every configuration key in the loader's table is documented in the README and
-# in the example configuration.
+# TAP: every configuration key in the loader's table (as pam_oauth2-check --list-keys
+# prints it) is documented in the README and in the example configuration.
 src=${top_srcdir:-.}
-keys=$(sed -n 's/^[[:space:]]*{ *"\([a-z_]*\)", CONFIG_.*/\1/p' "$src/pam_oauth2/oauth2_config.c")
+tool=${PAM_OAUTH2_CHECK:-${top_builddir:-.}/pam_oauth2-check}
+[ -x "$tool" ] || { echo "Bail out! $tool is not built"; exit 1; }
+keys=$("$tool" --list-keys | cut -f 1)
 count=$(echo "$keys" | wc -w)
-[ "$count" -gt 0 ] || { echo "Bail out! no keys found in oauth2_config.c"; exit 1; }
+[ "$count" -gt 0 ] || { echo "Bail out! $tool --list-keys printed no key"; exit 1; }
 echo "1..$((count * 2))"
 n=0
 for key in $keys; do

@@ -67,7 +67,7 @@ if dpkg-query -W -f='${Status}' build-essential 2>/dev/null | grep -q "ok instal
 else
 	report MISSING "build-essential (dpkg-buildpackage checks it)" build-essential
 fi
-for module in paramiko:python3-paramiko pexpect:python3-pexpect; do
+for module in paramiko:python3-paramiko pexpect:python3-pexpect authlib:python3-authlib; do
 	if [ -x "$python" ] && "$python" -c "import ${module%%:*}" 2>/dev/null; then
 		report OK "python module ${module%%:*}"
 	else

@@ -5,11 +5,17 @@
  * PAM_DRIVE_CONV=none|null-response imitates a broken application.
  * PAM_DRIVE_FLAGS=silent passes PAM_SILENT; PAM_DRIVE_ATTEMPTS=N retries on the same handle.
  * Messages go to stdout as "INFO: ..." / "ERROR: ..." lines; a prompt is printed as
- * "PROMPT: text" and answered with one line from stdin. */
+ * "PROMPT: text" (no echo) or "PROMPT-ECHO: text" (echoed) and answered with one line
+ * from stdin. PAM_DRIVE_PAUSE_AT_END=1: after pam_end, print "ENDED PID" and wait for a
+ * line on stdin before exiting, so a test can read what the process's memory still holds.
+ * PAM_DRIVE_REAL_UID=N (run as root): keep effective uid 0 but make the real uid N, as
+ * sudo, su and pkexec run while they authenticate. */
+#define _GNU_SOURCE
 #include <security/pam_appl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int conversation(int count, const struct pam_message **messages, struct pam_response **responses, void *data)
 {
@@ -28,7 +34,7 @@ static int conversation(int count, const struct pam_message **messages, struct p
 			break;
 		case PAM_PROMPT_ECHO_ON:
 		case PAM_PROMPT_ECHO_OFF: {
-			printf("PROMPT: %s\n", m->msg);
+			printf("%s: %s\n", m->msg_style == PAM_PROMPT_ECHO_OFF ? "PROMPT" : "PROMPT-ECHO", m->msg);
 			fflush(stdout);
 			char line[1024];
 			if (fgets(line, sizeof(line), stdin) == NULL) {
@@ -74,6 +80,11 @@ int main(int argc, char **argv)
 		conv.conv = NULL;
 	else if (conv_mode != NULL && strcmp(conv_mode, "null-response") == 0)
 		conv.conv = null_response_conversation;
+	const char *real_uid = getenv("PAM_DRIVE_REAL_UID");
+	if (real_uid != NULL && real_uid[0] != '\0' && setresuid((uid_t)atol(real_uid), 0, 0) != 0) {
+		perror("setresuid");
+		return 2;
+	}
 	pam_handle_t *pamh = NULL;
 	/* PAM_DRIVE_CONFDIR: read the service from that directory (Linux-PAM >= 1.4), the real
 	 * libpam without /etc/pam.d and without pam_wrapper's shared /tmp/pam.X directories. */
@@ -110,5 +121,13 @@ int main(int argc, char **argv)
 	}
 	fflush(stdout);
 	pam_end(pamh, rc);
+	const char *pause = getenv("PAM_DRIVE_PAUSE_AT_END");
+	if (pause != NULL && strcmp(pause, "1") == 0) {
+		char line[16];
+		printf("ENDED %ld\n", (long)getpid());
+		fflush(stdout);
+		if (fgets(line, sizeof(line), stdin) == NULL)
+			line[0] = '\0';
+	}
 	return rc == PAM_SUCCESS ? 0 : 1;
 }

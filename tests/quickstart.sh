@@ -35,7 +35,7 @@ command -v apt-get >/dev/null 2>&1 || die "this script is for Debian (12 or 13):
 build_packages="autoconf automake libtool pkg-config make gcc libc6-dev libpam0g-dev libcurl4-openssl-dev
 	libjson-c-dev libqrencode-dev libssl-dev"
 demo_packages="python3 openssl"
-test_packages="libcmocka-dev pamtester valgrind openssh-server openssh-client sudo python3-paramiko
+test_packages="libcmocka-dev pamtester python3-authlib valgrind openssh-server openssh-client sudo python3-paramiko
 	python3-pexpect expect tmux zbar-tools clang clang-format libclang-rt-dev|libclang-rt-14-dev
 	build-essential dpkg-dev debhelper fakeroot lintian rpm groff-base mandoc"
 wanted="$build_packages $demo_packages"

@@ -33,12 +33,16 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 from harness import MODULE, Check, closed_port, endpoint_config, run_tap, start_idp  # noqa: E402
 
+sys.path.insert(0, os.path.join(HERE, "..", "hostile"))
+from fault_server import FaultCerts, FaultServer  # noqa: E402
+
 SSHD = "/usr/sbin/sshd"
 SSH = "/usr/bin/ssh"
 SUDO = "/usr/bin/sudo"
 PREFIX = "pamoauth2test"          # every name this suite adds to the system carries it
 TEST_USERS = ("alice", "bob", "deploy")
 ALICE_UNIX_PASSWORD = "alice-unix-pw-7Q"
+DEPLOY_UNIX_PASSWORD = "deploy-unix-pw-3K"
 ENTER_PROMPT = "Press Enter after approving: "
 CODE_LINE = re.compile(r"Open (\S+) and enter the code: ([A-Z0-9-]+)")
 TRANSCRIPT = os.path.join(HERE, "transcript.txt")
@@ -149,7 +153,8 @@ def create_users(system):
         subprocess.run(["useradd", "-m", "-s", "/bin/sh", "-p", "*", "-c", USER_MARK, user], check=True,
                        capture_output=True)
         system.users.append(user)
-    subprocess.run(["chpasswd"], input=f"alice:{ALICE_UNIX_PASSWORD}\n", text=True, check=True)
+    subprocess.run(["chpasswd"], input=f"alice:{ALICE_UNIX_PASSWORD}\ndeploy:{DEPLOY_UNIX_PASSWORD}\n", text=True,
+                   check=True)
 
 
 def write(path, text, mode=0o644):
@@ -267,6 +272,7 @@ class Session:
         self.text = ""
         self.codes = []      # (url, user_code) in the order shown
         self.prompts = 0
+        self.password_prompts = 0
         self.exit = None
         self.started = time.monotonic()
         self.ended = None
@@ -276,10 +282,10 @@ class Session:
             self.codes.append((match.group(1), match.group(2)))
 
 
-def spawn(argv, on_prompt, timeout=90, password=None, env=None):
+def spawn(argv, on_prompt, timeout=90, password=None, env=None, typed=""):
     """Runs ARGV under a pseudo-terminal. At each "Press Enter after approving:" prompt,
-    ON_PROMPT(session, user_code) runs, then Enter is sent; "Password:" prompts get
-    PASSWORD. Returns the Session once the program ends."""
+    ON_PROMPT(session, user_code) runs, then TYPED and Enter are sent; "Password:" prompts
+    get PASSWORD. Returns the Session once the program ends."""
     import pexpect
     session = Session()
     child = pexpect.spawn(argv[0], argv[1:], env=env or CLIENT_ENV, encoding="utf-8",
@@ -287,7 +293,7 @@ def spawn(argv, on_prompt, timeout=90, password=None, env=None):
     try:
         while True:
             try:
-                index = child.expect([re.escape(ENTER_PROMPT), r"[Pp]assword: ?$", pexpect.EOF])
+                index = child.expect([re.escape(ENTER_PROMPT), r"[Pp]assword( for \S+)?: ?$", pexpect.EOF])
             except pexpect.TIMEOUT:
                 raise AssertionError(f"{argv[0]} showed nothing expected for {timeout} s; it showed:\n"
                                      f"{session.text}{child.before}") from None
@@ -297,8 +303,9 @@ def spawn(argv, on_prompt, timeout=90, password=None, env=None):
             if index == 0:
                 session.prompts += 1
                 on_prompt(session, session.codes[-1][1] if session.codes else None)
-                child.send("\r")
+                child.send(typed + "\r")
             elif index == 1:
+                session.password_prompts += 1
                 if password is None:
                     raise AssertionError(f"unexpected password prompt:\n{session.text}")
                 child.sendline(password)
@@ -476,7 +483,8 @@ def make_cases(env):
         title, instructions, prompts = rounds[0]
         Check.equal(len(prompts), 1, "prompts in the round")
         text, echo = prompts[0]
-        Check.equal(echo, True, "echo of the Enter prompt")
+        # No echo: people used to a password prompt type their password here.
+        Check.equal(echo, False, "echo of the Enter prompt")
         if not text.endswith("\n" + ENTER_PROMPT):
             raise AssertionError(f"the prompt does not end with the Enter prompt: {text!r}")
         lines = text.split("\n")
@@ -670,6 +678,7 @@ def make_cases(env):
 
     # ---------------------------------------------------------------- sudo
     sudo_service = f"sudo-{PREFIX}"
+    sudo_fallback_service = f"sudo-{PREFIX}-fallback"
     sudo_lock = threading.Lock()
 
     def sudo_setup():
@@ -684,7 +693,9 @@ def make_cases(env):
         text = (f"# written by pam_oauth2's tests/e2e; removed when the run ends\n"
                 f"Defaults:alice,bob pam_service={sudo_service}, pam_login_service={sudo_service}, "
                 f"timestamp_timeout=0, !lecture, !mail_badpass\n"
-                f"alice,bob ALL=(root) /usr/bin/id\n")
+                f"Defaults:deploy pam_service={sudo_fallback_service}, pam_login_service={sudo_fallback_service}, "
+                f"timestamp_timeout=0, !lecture, !mail_badpass\n"
+                f"alice,bob,deploy ALL=(root) /usr/bin/id\n")
         env.system.add_path(sudoers)
         write(sudoers + ".tmp", text, 0o440)
         check = subprocess.run(["visudo", "-c", "-f", sudoers + ".tmp"], capture_output=True, text=True)
@@ -693,13 +704,16 @@ def make_cases(env):
             raise AssertionError(f"visudo refused the test sudoers file: {check.stdout}{check.stderr}")
         os.rename(sudoers + ".tmp", sudoers)
 
-    def sudo_as(user, on_prompt):
-        return spawn(["/usr/bin/su", "--pty", "-", user, "-c", "/usr/bin/sudo /usr/bin/id -un"], on_prompt)
+    def sudo_as(user, on_prompt, typed="", password=None):
+        return spawn(["/usr/bin/su", "--pty", "-", user, "-c", "/usr/bin/sudo /usr/bin/id -un"], on_prompt,
+                     typed=typed, password=password)
 
     def test_sudo_approval_denial_and_scope():
         sudo_setup()
         host = socket.gethostname()
-        approved = sudo_as("alice", approving(env, "alice"))
+        # Out of habit alice types her password at the prompt: the terminal must not show it.
+        approved = sudo_as("alice", approving(env, "alice"), typed=ALICE_UNIX_PASSWORD)
+        Check.absent(approved.text, ALICE_UNIX_PASSWORD, "what alice typed at the Enter prompt")
         Check.contains(approved.text, f"Approve sign-in as alice on {host} ({sudo_service}).", "context line")
         Check.equal(len(approved.codes), 1, "codes shown (sudo passes PAM_SILENT)")
         Check.contains(approved.text, "Or scan:", "QR heading")
@@ -722,6 +736,90 @@ def make_cases(env):
         Check.absent(bob.text, "\nroot\n", "a command run as root")
         if bob.exit == 0:
             raise AssertionError(f"bob got root without the sudo scope:\n{bob.text}")
+
+    def fallback_stack(config):
+        """deploy's sudo stack: the module, and the user's own password should it report an
+        outage (the stack conf/pam.d once suggested for sudo)."""
+        env.pam_service(sudo_fallback_service, config, control="[success=done authinfo_unavail=ignore default=die]",
+                        after=["auth required pam_unix.so"])
+
+    def sudo_process(invoker):
+        """The pid of `sudo /usr/bin/id -un` run by INVOKER (its real uid), or None."""
+        uid = pwd.getpwnam(invoker).pw_uid
+        for pid in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    argv = f.read().split(b"\0")
+                with open(f"/proc/{pid}/status") as f:
+                    status = dict(line.split(":", 1) for line in f if ":" in line)
+            except OSError:
+                continue
+            if argv[:3] == [b"/usr/bin/sudo", b"/usr/bin/id", b"-un"] and int(status["Uid"].split()[0]) == uid:
+                return int(pid)
+        return None
+
+    def resume_chain(pid):
+        """SIGCONT to PID and its ancestors up to init: su stops itself when its child stops."""
+        while pid > 1:
+            try:
+                os.kill(pid, signal.SIGCONT)
+                with open(f"/proc/{pid}/status") as f:
+                    pid = int(next(line for line in f if line.startswith("PPid:")).split()[1])
+            except (OSError, StopIteration):
+                return
+
+    def refused_without_fallback(session, what):
+        Check.equal(session.password_prompts, 0, f"{what}: password prompts (the pam_unix fallback)")
+        Check.contains(session.text, "The identity provider cannot be reached; try again later.", what)
+        Check.absent(session.text, "\nroot\n", f"{what}: a command run as root")
+        if session.exit == 0:
+            raise AssertionError(f"{what}: sudo succeeded:\n{session.text}")
+
+    def test_sudo_outage_never_reaches_a_password_fallback():
+        # Under sudo the invoking user can fake an outage (stop sudo mid-request past
+        # http_timeout), so the module never reports one there: no stack falls through.
+        sudo_setup()
+        port = closed_port()
+        fallback_stack(env.module_config(device_authorization_endpoint=f"https://127.0.0.1:{port}/device/auth",
+                                         token_endpoint=f"https://127.0.0.1:{port}/token"))
+        down = sudo_as("deploy", leave_unapproved(), password=DEPLOY_UNIX_PASSWORD)
+        refused_without_fallback(down, "IdP down under sudo")
+
+        certs = FaultCerts(os.path.join(env.workdir, "fault-certs"))
+        server = FaultServer(certs)
+        try:
+            # The first device authorization answers after 1 s (inside http_timeout); sudo's
+            # retries find the connection closed (an outage each).
+            server.script = {"/device/auth": [{"delay": 1.0, "body": {
+                "device_code": "dc-stopped", "user_code": "STOP-PEDX", "verification_uri": server.url("/device"),
+                "expires_in": 300, "interval": 1}}, {"action": "close_now"}]}
+            fallback_stack(env.module_config(device_authorization_endpoint=server.url("/device/auth"),
+                                             token_endpoint=server.url("/token"), ca_file=certs.ca_file,
+                                             http_timeout="3"))
+            stopped = []
+
+            def stop_mid_request():
+                deadline = time.monotonic() + 30
+                while not server.hits("/device/auth") and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                pid = sudo_process("deploy")
+                if pid is None:
+                    return
+                # deploy does it: sudo runs with deploy's real uid while it authenticates.
+                subprocess.run(["kill", "-STOP", str(pid)], user="deploy", check=True)
+                stopped.append(pid)
+                time.sleep(3 + 2)
+                subprocess.run(["kill", "-CONT", str(pid)], user="deploy", check=True)
+                resume_chain(pid)
+
+            stopper = threading.Thread(target=stop_mid_request)
+            stopper.start()
+            session = sudo_as("deploy", leave_unapproved(), password=DEPLOY_UNIX_PASSWORD)
+            stopper.join()
+            Check.equal(len(stopped), 1, "sudo stopped by its invoker mid-request")
+            refused_without_fallback(session, "sudo stopped past http_timeout")
+        finally:
+            server.close()
 
     def test_sudo_stdin_without_terminal():
         # sudo -S with no terminal at all: the prompt goes to stderr, the info (the code)
@@ -847,6 +945,7 @@ def make_cases(env):
         test_ssh_client_gives_up_after_a_denial,
         test_sudo_approval_denial_and_scope,
         test_sudo_stdin_without_terminal,
+        test_sudo_outage_never_reaches_a_password_fallback,
         test_qr_codes_scan,
         test_transcript,
     ]

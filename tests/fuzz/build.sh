@@ -17,11 +17,9 @@ build_dir=$(cd "$build_dir" && pwd)
 # pam_sm_* and the config checker's main). The I/O shell (curl, PAM, syslog) comes along
 # and is linked but never called: the tree may grow files without this list changing.
 core=
-for source in "$src_dir"/*.c; do
-	case $(basename "$source") in
-	pam_oauth2.c | pam_oauth2_check.c) ;;
-	*) core="$core $(basename "$source" .c)" ;;
-	esac
+# Sources sit in one folder per layer (ARCHITECTURE.md); NAME is LAYER/FILE.
+for source in "$src_dir"/*/*.c; do
+	core="$core ${source#"$src_dir"/}"
 done
 
 sanitize="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
@@ -48,7 +46,7 @@ else
 fi
 
 includes="-I$build_dir -I$src_dir -I$fuzz_dir -DSECUREDIR=\"/etc/security\" -DCACHEDIR=\"/nonexistent/pam_oauth2-cache\""
-newest_header=$(ls -t "$src_dir"/*.h "$fuzz_dir"/*.h "$build_dir/config.h" | head -n 1)
+newest_header=$(ls -t "$src_dir"/*/*.h "$fuzz_dir"/*.h "$build_dir/config.h" | head -n 1)
 
 # Rebuilds $2 from $1 when it is missing or older than $1 or the newest header.
 stale() {
@@ -57,12 +55,12 @@ stale() {
 
 objects=
 for name in $core; do
-	obj="$build_dir/obj/$name.o"
-	if stale "$src_dir/$name.c" "$obj"; then
-		echo "  CC      $name.c"
+	obj="$build_dir/obj/$(echo "${name%.c}" | tr / _).o"
+	if stale "$src_dir/$name" "$obj"; then
+		echo "  CC      $name"
 		# -fsanitize=fuzzer-no-link: coverage for the core, libFuzzer's main only in targets.
 		$CC $(echo "$cflags" | sed 's/fuzzer,/fuzzer-no-link,/') $includes $pkg_cflags \
-			-c "$src_dir/$name.c" -o "$obj"
+			-c "$src_dir/$name" -o "$obj"
 	fi
 	objects="$objects $obj"
 done

@@ -4,7 +4,7 @@
  * (file_owner = getuid()). */
 #include "fuzz_common.h"
 
-#include "oauth2_config.h"
+#include "config/oauth2_config.h"
 
 #include <sys/mman.h>
 #include <sys/stat.h>

@@ -1,8 +1,8 @@
 /* libFuzzer target: the device authorization response (RFC 8628 §3.2). */
 #include "fuzz_common.h"
 
-#include "device_authorization.h"
-#include "sanitize.h"
+#include "idp/device_authorization.h"
+#include "util/sanitize.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

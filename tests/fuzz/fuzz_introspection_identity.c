@@ -3,9 +3,9 @@
  * sets, one with a suffix, a username map, required groups and case folding. */
 #include "fuzz_common.h"
 
-#include "identity_rules.h"
-#include "introspection.h"
-#include "scope_set.h"
+#include "rules/identity_rules.h"
+#include "idp/introspection.h"
+#include "rules/scope_set.h"
 
 #define NOW 1700000000
 

@@ -1,7 +1,7 @@
 /* libFuzzer target: JSON Web Key sets (RFC 7517). */
 #include "fuzz_common.h"
 
-#include "jwk.h"
+#include "jose/jwk.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

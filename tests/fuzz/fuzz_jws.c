@@ -4,9 +4,9 @@
  * those keys signed, so the fuzzer starts on the paths past the signature check. */
 #include "fuzz_common.h"
 
-#include "jwk.h"
-#include "jws.h"
-#include "jwt_claims.h"
+#include "jose/jwk.h"
+#include "jose/jws.h"
+#include "jose/jwt_claims.h"
 
 #define NOW 1700000000
 

@@ -4,10 +4,10 @@
  * of the login context. The lines are rendered and packed into PAM messages. */
 #include "fuzz_common.h"
 
-#include "device_authorization.h"
-#include "line_list.h"
-#include "login_display.h"
-#include "qr_render.h"
+#include "idp/device_authorization.h"
+#include "util/line_list.h"
+#include "login/display.h"
+#include "util/qr_render.h"
 
 #include <security/_pam_types.h>
 

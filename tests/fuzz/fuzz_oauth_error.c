@@ -1,7 +1,7 @@
 /* libFuzzer target: OAuth error responses (RFC 6749 §5.2). */
 #include "fuzz_common.h"
 
-#include "oauth_error.h"
+#include "idp/oauth_error.h"
 
 /* RFC 6749 §5.2: error codes are %x20-21 / %x23-5B / %x5D-7E. */
 static bool is_error_code(const char *code)

@@ -2,8 +2,8 @@
  * well-known URL builders fed the input as an issuer. */
 #include "fuzz_common.h"
 
-#include "provider_metadata.h"
-#include "sanitize.h"
+#include "idp/metadata.h"
+#include "util/sanitize.h"
 
 #define EXPECTED_ISSUER "https://idp.example.com"
 

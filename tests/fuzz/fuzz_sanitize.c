@@ -2,7 +2,7 @@
  * is the text. The output must be safe for a terminal and within the limit. */
 #include "fuzz_common.h"
 
-#include "sanitize.h"
+#include "util/sanitize.h"
 
 #include <strings.h>
 

@@ -2,7 +2,7 @@
  * the HTTP status; the rest is the body. */
 #include "fuzz_common.h"
 
-#include "token_response.h"
+#include "idp/token.h"
 
 static const long statuses[] = { 200, 400, 401, 403, 429, 500, 503, 302 };
 

@@ -2,7 +2,7 @@
  * fixed pairs and with its own first line, which it must allow. */
 #include "fuzz_common.h"
 
-#include "username_map.h"
+#include "rules/username_map.h"
 
 /* The first line that is not blank or a comment, as identity and first local user
  * (the format of username_map.h: "IDENTITY  LOCALUSER[,LOCALUSER...]"). */

@@ -297,9 +297,10 @@ class _Server(http.server.ThreadingHTTPServer):
 class FaultServer:
     """One misbehaving HTTPS server on 127.0.0.1 (an own port), running SCRIPT.
     CERT names the certificate in FaultCerts: "server", "expired" or "wronghost".
-    tls=False serves plain HTTP (to test a module talking TLS to a non-TLS port)."""
+    tls=False serves plain HTTP (to test a module talking TLS to a non-TLS port);
+    tls_max="TLSv1_1" caps the protocol (and opens OpenSSL's security level to allow it)."""
 
-    def __init__(self, certs, script=None, cert="server", tls=True):
+    def __init__(self, certs, script=None, cert="server", tls=True, tls_max=None):
         self.script = script if script is not None else {}
         self.requests = []
         self.counts = {}
@@ -310,6 +311,10 @@ class FaultServer:
         if tls:
             context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             context.load_cert_chain(certs.path(f"{cert}.pem"), certs.path(f"{cert}.key"))
+            if tls_max is not None:
+                context.set_ciphers("DEFAULT:@SECLEVEL=0")
+                context.minimum_version = ssl.TLSVersion.TLSv1
+                context.maximum_version = getattr(ssl.TLSVersion, tls_max)
         self._server = _Server(self, context)
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},

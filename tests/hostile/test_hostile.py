@@ -9,7 +9,8 @@ escape sequence or bidi override (checked on the raw bytes, for every case).
 Behaviour these rows pin down (decided by the module, documented here):
 - Content-Type is ignored: a JSON body served as text/html is parsed as JSON.
 - Duplicate JSON keys: json-c keeps the last one, so the last value is the one checked.
-- Retry-After is not honoured: 429 ends the login at once as PAM_AUTHINFO_UNAVAIL.
+- A bare 429 (or one with another error) ends the login at once as PAM_AUTHINFO_UNAVAIL;
+  a 429 with error=slow_down slows down, waiting for its Retry-After (Auth0).
 - A 4xx with an OAuth error from the device authorization endpoint is PAM_SERVICE_ERR
   (the IdP refuses our client: a configuration to fix).
 - access_denied is PAM_MAXTRIES (a refusal that also says "do not retry").
@@ -26,6 +27,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import traceback
 
@@ -144,8 +146,9 @@ def claims(server, **changes):
     return {k: v for k, v in body.items() if v is not None}
 
 
-def id_token_case(header, payload_changes=None, key="rsa", mode="sign", jwks=None):
-    """Discovery, JWKS and a token response carrying an ID token made from HEADER and claims."""
+def id_token_case(header, payload_changes=None, key="rsa", mode="sign", jwks=None, userinfo=None):
+    """Discovery, JWKS and a token response carrying an ID token made from HEADER and claims;
+    USERINFO replaces what /me answers."""
     def script(server):
         token = KEYS.sign([{"header": header, "payload": claims(server, **(payload_changes or {})),
                             "key": key, "mode": mode}])["tokens"][0]
@@ -161,7 +164,7 @@ def id_token_case(header, payload_changes=None, key="rsa", mode="sign", jwks=Non
             "/device/auth": {"body": device(server)},
             "/token": {"body": {"access_token": "opaque-" + secrets.token_hex(8), "token_type": "Bearer",
                                 "scope": "openid profile", "id_token": token}},
-            "/me": {"body": {"sub": "alice-sub", "preferred_username": "alice"}},
+            "/me": {"body": userinfo if userinfo is not None else {"sub": "alice-sub", "preferred_username": "alice"}},
         }
     return script
 
@@ -187,7 +190,8 @@ def issuer_config(server):
 # ---------------------------------------------------------------- the table
 
 class Case:
-    def __init__(self, name, script, code, text, log, config=None, check=None, server=None, timeout=TIMEOUT):
+    def __init__(self, name, script, code, text, log, config=None, check=None, server=None, timeout=TIMEOUT,
+                 wrap=None, env=None):
         self.name = name
         self.script = script          # callable(server) -> script dict
         self.code = code              # expected PAM code
@@ -197,6 +201,8 @@ class Case:
         self.check = check            # extra: callable(server, login)
         self.server = server or {}    # FaultServer options: cert=, tls=
         self.timeout = timeout
+        self.wrap = wrap              # callable() -> command prefix for pam_drive (a mount namespace)
+        self.env = env                # callable() -> extra environment for pam_drive
 
 
 UNREACH = "cannot be reached"
@@ -280,6 +286,32 @@ def cut_at_http_timeout(server, login):
         raise AssertionError(f"slowloris not cut at http_timeout: {login.elapsed:.1f} s")
 
 
+def system_store_trusting_the_server_ca():
+    """A command prefix that runs pam_drive in a private mount namespace whose
+    /etc/ssl/certs (libcurl's CA directory on Debian) trusts the fault server's CA."""
+    store = os.path.join(WORKDIR, "system-certs")
+    if not os.path.isdir(store):
+        os.makedirs(store + ".new")
+        shutil.copy(CERTS.ca_file, os.path.join(store + ".new", "fault-server-ca.pem"))
+        subprocess.run(["openssl", "rehash", store + ".new"], check=True, capture_output=True)
+        os.replace(store + ".new", store)
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c",
+            'mount --bind "$0" /etc/ssl/certs && exec "$@"', store]
+
+
+def openssl_allowing_old_tls():
+    """An OpenSSL configuration for pam_drive that lets a client speak TLS 1.0 and 1.1 (the
+    system's refuses them): so only the module's own TLS 1.2 floor can refuse a server
+    capped at TLS 1.1."""
+    path = os.path.join(WORKDIR, "openssl-old-tls.cnf")
+    if not os.path.exists(path):
+        with open(path + ".new", "w") as f:
+            f.write("openssl_conf = init\n[init]\nssl_conf = ssl\n[ssl]\nsystem_default = tls\n"
+                    "[tls]\nMinProtocol = TLSv1\nCipherString = DEFAULT:@SECLEVEL=0\n")
+        os.replace(path + ".new", path)
+    return {"OPENSSL_CONF": path}
+
+
 def slow_redirect(target):
     return lambda server: {"/device/auth": {"status": 302, "headers": {"Location": target(server)},
                                              "body": b""}}
@@ -295,8 +327,14 @@ CASES = [
     Case("json_string_not_object", raw_device(b'"hello"'), UNAVAIL, UNREACH, DA + "JSON is not an object"),
     Case("nested_10000_deep", raw_device(nested(10000)), UNAVAIL, UNREACH, DA + "JSON nested too deep"),
     Case("token_nested_10000_deep", with_token({"body": nested(10000)}), APPROVED_BUT_UNUSABLE, VERIFY, TOK + "JSON nested too deep"),
+    # A 200 over the cap: someone approved (an approver with thousands of groups), so a refusal.
     Case("body_10mb_cut_at_64k", with_token({"action": "stream", "body": b" ", "size": 10 * 1024 * 1024}),
-         UNAVAIL, UNREACH, "token request: body too large", check=huge_body_check),
+         APPROVED_BUT_UNUSABLE, VERIFY, "token endpoint: HTTP 200, but the answer was too large",
+         check=huge_body_check),
+    # The same size as an error answer (no approval): an outage, as before.
+    Case("error_body_10mb_is_an_outage",
+         with_token({"action": "stream", "status": 400, "body": b" ", "size": 10 * 1024 * 1024}),
+         UNAVAIL, UNREACH, "token request: body too large"),
     Case("garbage_after_object", lambda s: bad_device_text(s, lambda s: json.dumps(device(s)).encode()
                                                            + b' {"more":1}'), UNAVAIL, UNREACH, DA),
     Case("nul_after_object", lambda s: bad_device_text(s, lambda s: json.dumps(device(s)).encode() + b"\x00"),
@@ -371,8 +409,12 @@ CASES = [
     Case("error_description_over_4k_dropped", with_token(error("invalid_request", "x" * 5000 + NASTY)), AUTH_ERR,
          "refused", 'error=invalid_request description=""'),
     # ---- protocol
-    Case("error_with_http_200", with_token({"body": {"error": "access_denied"}}), APPROVED_BUT_UNUSABLE, VERIFY,
-         TOK + "access_token missing"),
+    # An error member decides whatever the status (GitHub answers every poll with 200).
+    Case("error_with_http_200", with_token({"body": {"error": "access_denied"}}), DENIED, "denied",
+         "result=denied reason=access_denied at the IdP"),
+    Case("error_and_token_with_http_200",
+         with_token({"body": {"error": "authorization_pending", "access_token": "x", "token_type": "Bearer"}}),
+         APPROVED_BUT_UNUSABLE, VERIFY, TOK + "both an error and an access_token"),
     Case("success_with_http_400", with_token({"status": 400, "body": {"access_token": "x", "token_type": "Bearer"}}),
          UNAVAIL, UNREACH, "token endpoint: HTTP 400, malformed error response"),
     Case("unknown_error_code", with_token(error("totally_new_error")), AUTH_ERR, "refused",
@@ -395,6 +437,11 @@ CASES = [
          APPROVED_BUT_UNUSABLE, VERIFY, TOK + "access_token missing or invalid"),
     Case("token_429_retry_after", with_token({"status": 429, "headers": {"Retry-After": "1"}, "body": b""}),
          UNAVAIL, UNREACH, "token endpoint: HTTP 429", check=polls_at_most(1)),
+    # slow_down as a 429 with a Retry-After longer than the code lives: no poll comes early,
+    # and the login expires unapproved (never an outage).
+    Case("token_429_slow_down_retry_after_past_expiry",
+         with_token({"status": 429, "headers": {"Retry-After": "3600"}, "body": {"error": "slow_down"}}),
+         AUTH_ERR, "not approved in time", "result=expired", check=polls_at_most(1)),
     Case("device_429_retry_after", raw_device(b"", status=429, headers={"Retry-After": "3600"}), UNAVAIL, UNREACH,
          "device authorization: HTTP 429"),
     Case("token_500", with_token({"status": 500, "body": b"<html>oops</html>"}), UNAVAIL, UNREACH,
@@ -417,9 +464,10 @@ CASES = [
          config=lambda s: {"device_authorization_endpoint": f"https://127.0.0.1:{H.closed_port()}/device/auth"}),
     Case("reset_mid_body", lambda s: {"/device/auth": {"body": device(s), "action": "reset_mid"}}, UNAVAIL, UNREACH,
          "device authorization: failed"),
+    # A 200 status line means someone approved: a body cut short after it is a refusal.
     Case("token_reset_mid_body", with_token({"body": {"access_token": "a" * 200, "token_type": "Bearer"},
                                              "action": "reset_mid"}),
-         UNAVAIL, UNREACH, "token request: failed"),
+         APPROVED_BUT_UNUSABLE, VERIFY, "token endpoint: HTTP 200, but the answer was cut short"),
     Case("close_without_answer", lambda s: {"/device/auth": {"action": "close_now"}}, UNAVAIL, UNREACH,
          "device authorization: failed"),
     Case("never_answers_device", lambda s: {"/device/auth": {"action": "never", "hold": 30}}, UNAVAIL, UNREACH,
@@ -432,6 +480,16 @@ CASES = [
          check=cut_at_http_timeout),
     Case("tls_untrusted_ca", ok_device(), UNAVAIL, UNREACH, "device authorization: TLS error",
          config=lambda s: {"ca_file": CERTS.other_ca_file}),
+    # ca_file is the only trust anchor: a CA in the system's store (here, in a private mount
+    # namespace, the one that signed the server) is not trusted beside it.
+    Case("tls_system_store_not_trusted_beside_ca_file", userinfo_case({"sub": "s1", "preferred_username": "alice"}),
+         UNAVAIL, UNREACH, "device authorization: TLS error",
+         config=lambda s: dict(USERINFO, ca_file=CERTS.other_ca_file), wrap=system_store_trusting_the_server_ca),
+    # TLS 1.2 at least, whatever OpenSSL's own configuration allows: a server capped at
+    # TLS 1.1 is refused even when OPENSSL_CONF would let the client go lower.
+    Case("tls_1_1_server_refused", userinfo_case({"sub": "s1", "preferred_username": "alice"}), UNAVAIL, UNREACH,
+         "device authorization: TLS error", config=USERINFO, server={"tls_max": "TLSv1_1"},
+         env=openssl_allowing_old_tls),
     Case("tls_wrong_host_name", ok_device(), UNAVAIL, UNREACH, "device authorization: TLS error",
          server={"cert": "wronghost"}),
     Case("tls_expired_cert", ok_device(), UNAVAIL, UNREACH, "device authorization: TLS error",
@@ -459,6 +517,25 @@ CASES = [
          AUTH_ERR, VERIFY, "id_token refused", config=issuer_config),
     Case("id_token_other_issuer", id_token_case({"alg": "RS256", "kid": "rsa-1"}, {"iss": "https://evil.example"}),
          AUTH_ERR, VERIFY, "id_token refused", config=issuer_config),
+    # OIDC Core §2: sub is required in an ID token; a sub that is there but unusable (too
+    # long, a NUL inside) refuses the login instead of skipping the agreement check.
+    Case("id_token_without_sub", id_token_case({"alg": "RS256", "kid": "rsa-1"}, {"sub": None}), AUTH_ERR, VERIFY,
+         "id_token refused: no usable sub claim", config=issuer_config),
+    Case("sub_over_256_bytes_in_two_sources_disagreeing",
+         id_token_case({"alg": "RS256", "kid": "rsa-1"}, {"sub": "a" * 300, "preferred_username": None},
+                       userinfo={"sub": "b" * 300, "preferred_username": "alice"}),
+         AUTH_ERR, VERIFY, "id_token refused: no usable sub claim",
+         config=lambda s: dict(issuer_config(s), identity_source="auto")),
+    Case("sub_with_nul_in_userinfo_after_id_token",
+         id_token_case({"alg": "RS256", "kid": "rsa-1"}, {"preferred_username": None},
+                       userinfo={"sub": "alice-sub\u0000x", "preferred_username": "alice"}),
+         AUTH_ERR, VERIFY, "a sub claim is not a string of 1-256 bytes without NUL",
+         config=lambda s: dict(issuer_config(s), identity_source="auto")),
+    Case("sub_of_userinfo_differs_from_id_token",
+         id_token_case({"alg": "RS256", "kid": "rsa-1"}, {"preferred_username": None},
+                       userinfo={"sub": "alice-sub-2", "preferred_username": "alice"}),
+         AUTH_ERR, VERIFY, "identity sources disagree on sub",
+         config=lambda s: dict(issuer_config(s), identity_source="auto")),
     Case("id_token_expired", id_token_case({"alg": "ES256", "kid": "ec-1"}, {"exp": int(time.time()) - 3600,
                                                                             "iat": int(time.time()) - 7200},
                                            key="ec"),
@@ -564,7 +641,8 @@ def run_case(case, stack):
         config.update(overrides)
         config = {k: v for k, v in config.items() if v is not None}
         service = stack.service(case.name.replace("_", "-")[:40], config)
-        login = stack.login(service, "alice", timeout=case.timeout + HTTP_TIMEOUT + MARGIN + 30)
+        login = stack.login(service, "alice", timeout=case.timeout + HTTP_TIMEOUT + MARGIN + 30,
+                            wrap=case.wrap() if case.wrap else (), extra_env=case.env() if case.env else None)
         problems = []
         if login.result == H.PAM_SUCCESS:
             problems.append("PAM_SUCCESS in a hostile case")
@@ -612,6 +690,75 @@ def control_exact_claim_is_accepted():
         server.close()
 
 
+NOBODY = 65534
+
+
+def pam_drive_pid(service):
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+        except OSError:
+            continue
+        if len(argv) > 1 and argv[0].endswith(b"/pam_drive") and argv[1] == service.encode():
+            return int(pid)
+    return None
+
+
+def setuid_caller_outages_are_refusals():
+    """Under a setuid caller (real uid not root: sudo, su, pkexec) the invoking user can stop
+    the process mid-request past http_timeout: no outage code may come back, or an
+    "authinfo_unavail=ignore" fallback would skip the approval. pam_drive runs with real uid
+    nobody and effective uid 0, as sudo does while it authenticates."""
+    setuid = {"PAM_DRIVE_REAL_UID": str(NOBODY)}
+    # The IdP really down: a denial that says why the outage code was withheld.
+    config = dict(base_config(FakeServerless), device_authorization_endpoint=f"https://127.0.0.1:{H.closed_port()}/x")
+    login = STACK.login(STACK.service("setuid-down", config), "alice", extra_env=setuid)
+    H.Check.equal(login.result, AUTH_ERR, "IdP down under a setuid caller")
+    H.Check.contains("\n".join(login.errors), "The identity provider cannot be reached", "message to the user")
+    H.Check.contains(login.log, "result=idp-unavailable-refused", "log line")
+    H.Check.contains(login.log, "outage code withheld", "log line")
+    # The invoking user stops the process while the device authorization request waits for
+    # an answer (1 s away, well inside http_timeout) and resumes it after http_timeout.
+    server = FaultServer(CERTS)
+    try:
+        server.script = {"/device/auth": {"delay": 1.0, "body": device(server)}, "/token": PENDING}
+        service = STACK.service("setuid-stopped", base_config(server))
+        stopped = []
+
+        def stop_mid_request():
+            deadline = time.monotonic() + 20
+            while not server.hits("/device/auth") and time.monotonic() < deadline:
+                time.sleep(0.01)
+            pid = pam_drive_pid(service)
+            if pid is None:
+                return
+            # As the invoking user: the real uid is theirs, so the kernel lets them.
+            subprocess.run(["kill", "-STOP", str(pid)], user=NOBODY, check=True)
+            stopped.append(pid)
+            time.sleep(HTTP_TIMEOUT + 2)
+            subprocess.run(["kill", "-CONT", str(pid)], user=NOBODY, check=True)
+
+        watcher = threading.Thread(target=stop_mid_request)
+        watcher.start()
+        login = STACK.login(service, "alice", extra_env=setuid)
+        watcher.join()
+        H.Check.equal(len(stopped), 1, "the process was stopped mid-request")
+        H.Check.equal(login.result, AUTH_ERR, "stopped past http_timeout under a setuid caller")
+        H.Check.contains(login.log, "device authorization: timed out", "log line")
+        H.Check.contains(login.log, "outage code withheld", "log line")
+    finally:
+        server.close()
+
+
+class FakeServerless:
+    """base_config's server argument where no fault server runs."""
+
+    @staticmethod
+    def url(path):
+        return f"https://127.0.0.1:{H.closed_port()}{path}"
+
+
 def global_check_detects_unsafe_bytes():
     """The global check itself: it must catch what it is there to catch."""
     for bad in (b"a\x1b[31m", b"a\x07", b"a\x08", b"a\rb", "a\u202eb".encode(), "\x9b".encode(), b"\xff",
@@ -649,7 +796,8 @@ def main():
         started = time.monotonic()
         global STACK
         STACK = stack
-        controls = [global_check_detects_unsafe_bytes, control_exact_claim_is_accepted]
+        controls = [global_check_detects_unsafe_bytes, control_exact_claim_is_accepted,
+                    setuid_caller_outages_are_refusals]
         rc = H.run_tap(controls + [bound(c, stack) for c in cases], parallel=24)
         print(f"# hostile suite: {len(cases)} cases in {time.monotonic() - started:.1f} s")
         return rc

@@ -32,7 +32,7 @@ POST_SECRET = "post-secret-123"
 RESOURCE = "urn:pam-oauth2:test"
 JWT_SHAPED = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")
 OPAQUE_SHAPED = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43,}(?![A-Za-z0-9_-])")
-WINDOW = 16  # a run this long copied from a secret counts as a leak
+WINDOW = 12  # a run this long copied from a secret counts as a leak
 
 STATE = {}
 
@@ -136,6 +136,47 @@ def leaks(text, kind, value):
     return found
 
 
+def b64url_bytes(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def heap_leaks(pid, known):
+    """What the process's heap (the brk heap and anonymous mappings: malloc's arenas) still
+    holds, after pam_end, of what the module decoded from signed tokens: the signature
+    bytes and the decoded claims. The module wipes both before freeing them; without that
+    they stay in freed chunks. Windows start past a chunk's first 16 bytes (which malloc
+    reuses for its own pointers)."""
+    wanted = []
+    for kind, value in known:
+        if kind in ("id_token", "access_token") and value.count(".") == 2:
+            _header, payload, signature = value.split(".")
+            wanted.append((f"{kind} signature bytes", b64url_bytes(signature)))
+            wanted.append((f"{kind} decoded claims", b64url_bytes(payload)))
+    if not wanted:
+        return [], 0
+    blobs = []
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+        for line in maps:
+            fields = line.split()
+            path = fields[5] if len(fields) > 5 else ""
+            if not fields[1].startswith("rw") or path not in ("", "[heap]"):
+                continue
+            start, end = (int(x, 16) for x in fields[0].split("-"))
+            try:
+                mem.seek(start)
+                blobs.append(mem.read(end - start))
+            except OSError:
+                continue
+    memory = b"".join(blobs)
+    found = []
+    for what, raw in wanted:
+        for start in range(16, max(16, len(raw) - 24), 4):
+            if raw[start:start + 24] in memory:
+                found.append(f"heap after pam_end: {what} (24 bytes at offset {start})")
+                break
+    return found, len(memory)
+
+
 def process_of(service):
     """The pam_drive process running SERVICE: /proc/PID."""
     for pid in os.listdir("/proc"):
@@ -152,7 +193,7 @@ def process_of(service):
 
 
 def run_login(stack, name, config, user="alice", approver="alice", decision="allow", expect=H.PAM_SUCCESS,
-              secret=None, need=("device_code", "access_token")):
+              secret=None, need=("device_code", "access_token"), scan_heap=False):
     state = setup(stack)
     directory = stack.new_dir(name)
     if secret is not None:
@@ -182,7 +223,20 @@ def run_login(stack, name, config, user="alice", approver="alice", decision="all
         if decision is not None:
             stack.idp.approve(login.user_code, approver, f"{approver}-pw", decision)
 
-    login = stack.login(service, user, on_prompt=at_prompt)
+    heap_findings = []
+    scanned = []
+
+    def after_end(login, pid):
+        # Secrets the proxy saw are known by now: the process lives on, past pam_end.
+        found, size = heap_leaks(pid, secrets_seen_by_proxy(mark))
+        heap_findings.extend(found)
+        scanned.append(size)
+
+    login = stack.login(service, user, on_prompt=at_prompt, on_end=after_end if scan_heap else None)
+    if scan_heap and not scanned:
+        heap_findings.append("the process's heap was not scanned after pam_end")
+    elif scan_heap and scanned[0] == 0:
+        heap_findings.append("no signed token to look for in the heap: the scan would prove nothing")
     raw_dir = state["raw_dir"]
     capture = "\n".join([
         common.raw_output(raw_dir, service).decode("utf-8", "replace"),
@@ -190,7 +244,7 @@ def run_login(stack, name, config, user="alice", approver="alice", decision="all
         common.raw_syslog(stack.workdir, service).decode("utf-8", "replace"),
         login.log, "\n".join(f"{k}={v}" for k, v in login.env.items()),
     ])
-    problems = list(process_findings)
+    problems = list(process_findings) + heap_findings
     if login.result != expect:
         problems.append(f"expected PAM code {expect}, got {login.result}; log {login.log!r}")
     known = secrets_seen_by_proxy(mark)
@@ -231,14 +285,15 @@ def test_basic_client_introspection_userinfo(stack):
 def test_post_client_introspection_id_token(stack):
     run_login(stack, "post-id-token", proxied_config(stack, client_id="pam-post", client_auth="post",
                                                      scope_source="introspection", identity_source="id_token"),
-              secret=POST_SECRET, need=("device_code", "access_token", "id_token", "request client_secret"))
+              secret=POST_SECRET, need=("device_code", "access_token", "id_token", "request client_secret"),
+              scan_heap=True)
 
 
 @H.serial
 def test_jwt_access_token_scopes_id_token_identity(stack):
     run_login(stack, "jwt-id-token", proxied_config(stack, audience=RESOURCE, scope_source="jwt",
                                                     identity_source="id_token"),
-              need=("device_code", "access_token", "id_token"))
+              need=("device_code", "access_token", "id_token"), scan_heap=True)
 
 
 @H.serial
@@ -280,7 +335,7 @@ def test_the_leak_checks_catch_planted_secrets(stack):
             raise AssertionError(f"no {kind} recorded over the whole run: {sorted(kinds)}")
     for kind, value in known:
         middle = len(value) // 2
-        planted = f"85 pam_oauth2(x:auth): reason=oops {value[middle - 8:middle + 10]} end"
+        planted = f"85 pam_oauth2(x:auth): reason=oops {value[max(0, middle - 8):middle + 10]} end"
         if len(value) >= WINDOW + 2 and not leaks(planted, kind, value):
             raise AssertionError(f"a planted piece of {kind} was not detected")
         if kind == "id_token" and not JWT_SHAPED.search(f"token {value} end"):

@@ -71,6 +71,17 @@ const ACCOUNTS = {
     password: 'carol-pw', name: 'Carol Nogroup', email: 'carol@example.com',
     email_verified: false, groups: [], deniedScopes: [],
   },
+  // An account that claims alice's address without having proved it (any sign-up form
+  // lets you type one): it must never log in as alice through username_claim = email.
+  mallory: {
+    password: 'mallory-pw', name: 'Mallory Claims', email: 'alice@example.com',
+    email_verified: false, groups: [], deniedScopes: [],
+  },
+  // A name that case folding would turn into the local root.
+  Root: {
+    password: 'Root-pw', name: 'Root Lookalike', email: 'root-lookalike@example.com',
+    email_verified: true, groups: ['admins'], deniedScopes: [],
+  },
 };
 
 function accountClaims(id) {

@@ -83,6 +83,7 @@ class Login:
         self.info = []      # PAM_TEXT_INFO messages
         self.errors = []    # PAM_ERROR_MSG messages
         self.prompts = []
+        self.prompt_echo = []  # per prompt: True when the module asked for an echoed answer
         self.result = None  # pam_authenticate's return code (the last attempt's)
         self.results = []   # every attempt's, in order
         self.setcred = None
@@ -168,9 +169,10 @@ class Stack:
         return service
 
     def login(self, service, user, on_prompt=None, on_code=None, rhost=None, silent=False, close_stdin=False,
-              timeout=120, attempts=1, extra_env=None):
+              timeout=120, attempts=1, extra_env=None, on_end=None, wrap=()):
         """Runs pam_authenticate for USER through SERVICE. ON_CODE(login) runs once the
-        code is shown; ON_PROMPT(login) before Enter is pressed."""
+        code is shown; ON_PROMPT(login) before Enter is pressed; ON_END(login, pid) after
+        pam_end, while the process still lives. WRAP is a command prefix (unshare ...)."""
         login = Login()
         capture = os.path.join(self.workdir, f"syslog-{service}-{threading.get_ident()}.log")
         env = dict(os.environ)
@@ -183,8 +185,10 @@ class Stack:
             "PAM_DRIVE_FLAGS": "silent" if silent else "",
             "PAM_DRIVE_ATTEMPTS": str(attempts),
         })
+        if on_end:
+            env["PAM_DRIVE_PAUSE_AT_END"] = "1"
         env.update(extra_env or {})
-        argv = [PAM_DRIVE, service, user] + ([rhost] if rhost else [])
+        argv = list(wrap) + [PAM_DRIVE, service, user] + ([rhost] if rhost else [])
         started = time.monotonic()
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True,
                                 encoding="utf-8", errors="replace")
@@ -200,8 +204,10 @@ class Stack:
                 elif line.startswith("ERROR: "):
                     login.errors.append(line[7:])
                     last = login.errors
-                elif line.startswith("PROMPT: "):
-                    login.prompts.append(line[8:])
+                elif line.startswith("PROMPT: ") or line.startswith("PROMPT-ECHO: "):
+                    echo = line.startswith("PROMPT-ECHO: ")
+                    login.prompts.append(line.split(": ", 1)[1])
+                    login.prompt_echo.append(echo)
                     last = None
                     if on_prompt:
                         on_prompt(login)
@@ -221,6 +227,16 @@ class Stack:
                 elif line.startswith("RESULT authenticate "):
                     login.result = int(line.split()[2])
                     login.results.append(login.result)
+                    continue
+                elif line.startswith("ENDED "):
+                    # PAM_DRIVE_PAUSE_AT_END: pam_end has run; the process waits for a line.
+                    if on_end:
+                        on_end(login, int(line.split()[1]))
+                    try:
+                        proc.stdin.write("\n")
+                        proc.stdin.flush()
+                    except BrokenPipeError:
+                        pass
                     continue
                 elif line.startswith("RESULT setcred "):
                     login.setcred = int(line.split()[2])

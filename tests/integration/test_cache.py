@@ -21,8 +21,11 @@ def cache_config(stack, name, **overrides):
 
 
 def entry_digest(kind, url, ca_file):
-    # Entries are keyed by kind, URL and the CA file that vouched for the answer.
-    return hashlib.sha256(f"{kind}\n{url}\n{ca_file}".encode()).hexdigest()
+    # Entries are keyed by kind, URL and the CA file that vouched for the answer: its path
+    # and which file it is now (a replaced or rewritten bundle keys new entries).
+    st = os.stat(ca_file)
+    identity = f"{st.st_dev}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}"
+    return hashlib.sha256(f"{kind}\n{url}\n{ca_file}\n{identity}".encode()).hexdigest()
 
 
 def entry_path(cache_dir, kind, url, ca_file):
@@ -64,6 +67,27 @@ def test_warm_cache_skips_discovery_and_keys(stack):
     warm = login(stack, "cache-warm", config)
     Check.equal(fetches(stack.log_since(mark)), {"/.well-known/openid-configuration": 0, "/jwks": 0}, "warm login")
     Check.contains(warm.log, "cache hit for discovery", "log line")
+
+
+@serial
+def test_a_changed_ca_bundle_is_not_vouched_for_by_old_entries(stack):
+    # Entries fetched under one CA bundle are not used once the bundle changed (a rotated CA,
+    # or the system CAs that older versions trusted beside it).
+    directory = stack.new_dir("cache-ca")
+    ca_copy = os.path.join(directory, "ca.pem")
+    with open(stack.idp.ca_file) as src, open(ca_copy, "w") as dst:
+        dst.write(src.read())
+    config, cache_dir = cache_config(stack, "cache-ca-change", ca_file=ca_copy)
+    login(stack, "cache-ca-1", config)
+    mark = stack.log_mark()
+    login(stack, "cache-ca-2", config)
+    Check.equal(fetches(stack.log_since(mark)), {"/.well-known/openid-configuration": 0, "/jwks": 0}, "same bundle")
+    with open(ca_copy, "a") as f:
+        f.write("\n")  # the same CA, rewritten: the bundle is another file now
+    mark = stack.log_mark()
+    login(stack, "cache-ca-3", config)
+    Check.equal(fetches(stack.log_since(mark)), {"/.well-known/openid-configuration": 1, "/jwks": 1},
+                "after the bundle changed")
 
 
 @serial

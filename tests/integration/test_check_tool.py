@@ -43,6 +43,23 @@ def test_config_that_can_work_exits_zero(stack):
     Check.absent(result.stdout + result.stderr, SECRET, "client secret")
 
 
+def test_mutable_identity_claim_without_a_map_is_a_warning(stack):
+    # OIDC Core 5.7: preferred_username (the default) and email can be changed or reassigned.
+    result = run("--config", write_config(stack, "check-mutable", GOOD))
+    Check.equal(result.returncode, 0, "exit status: a warning, not a failure")
+    if not re.search(r"^WARN\s+identity claim\s+username_claim = preferred_username is a name that can be changed",
+                     result.stdout, re.M):
+        raise AssertionError(f"no warning about the mutable default claim:\n{result.stdout}")
+    result = run("--config", write_config(stack, "check-email", GOOD + "username_claim = email\n"))
+    Check.contains(result.stdout, "username_claim = email is a name", "warning for email")
+    stable = run("--config", write_config(stack, "check-sub", GOOD + "username_claim = sub\n"))
+    Check.absent(stable.stdout, "WARN", "sub is stable")
+    directory = stack.new_dir("check-map")
+    users = stack.write_file(directory, "users", "alice alice\n")
+    mapped = run("--config", write_config(stack, "check-mapped", GOOD + f"username_map = {users}\n"))
+    Check.absent(mapped.stdout, "WARN", "a mutable claim with a username_map")
+
+
 def test_wrong_secret_fails_at_the_device_authorization(stack):
     result = run("--config", write_config(stack, "check-wrong-secret", GOOD, secret="wrong"))
     Check.equal(result.returncode, 1, "exit status")
@@ -124,9 +141,11 @@ def test_list_keys_names_every_key_with_type_and_default(stack):
     Check.equal(result.returncode, 0, "exit status")
     rows = [line.split("\t") for line in result.stdout.splitlines()]
     names = [row[0] for row in rows]
-    source = open(os.path.join(os.environ.get("top_srcdir", "."), "pam_oauth2", "oauth2_config.c")).read()
-    expected = re.findall(r'^\s*\{ *"([a-z_]+)", CONFIG_', source, re.M)
-    Check.equal(names, expected, "keys listed")
+    # Every key the loader knows is listed once: each listed name loads, an unknown one does not.
+    Check.equal(len(names), len(set(names)), "keys listed once")
+    source = open(os.path.join(os.environ.get("top_srcdir", "."), "pam_oauth2", "config", "oauth2_config.c")).read()
+    expected = re.findall(r'\.name = "([a-z_]+)"', source)
+    Check.equal(names, expected, "keys listed, in the table's order")
     Check.equal({len(row) for row in rows}, {4}, "columns per row")
     Check.equal(dict((r[0], r[2]) for r in rows)["timeout"], "300", "timeout's default")
     Check.equal(dict((r[0], r[1]) for r in rows)["qr"], "choice(off|utf8|ascii)", "qr's type")

@@ -33,11 +33,25 @@ def test_approved_login_succeeds_and_shows_everything(stack):
                    "context line")
     Check.equal(login.url, f"{stack.idp.issuer}/device", "verification_uri shown")
     Check.equal(login.prompts, ["Press Enter after approving: "], "one prompt")
+    # People used to sudo type their password here: the answer must not be echoed.
+    Check.equal(login.prompt_echo, [False], "the Enter prompt asks for an answer without echo")
     rows = qr_rows(login)
     if len(rows) < 10 or len({len(r) for r in rows}) != 1:
         raise AssertionError(f"expected a rectangular QR code, got {len(rows)} rows")
     Check.contains(login.log, "result=approved", "log line")
     Check.contains(login.log, "user=alice", "log line")
+
+
+def test_proxy_variables_of_the_caller_are_ignored(stack):
+    # Under sudo the environment is the invoking user's: a proxy it names (here a closed
+    # port) must not carry the IdP's traffic.
+    port = closed_port()
+    proxy = f"http://127.0.0.1:{port}"
+    env = {name: proxy for name in ("https_proxy", "HTTPS_PROXY", "http_proxy", "ALL_PROXY", "all_proxy")}
+    env["NO_PROXY"] = env["no_proxy"] = ""
+    service = stack.service("proxy-env", stack.base_config())
+    login = stack.login(service, "alice", on_prompt=stack.approver("alice"), extra_env=env)
+    Check.equal(login.result, PAM_SUCCESS, "pam_authenticate with proxy variables set")
 
 
 def test_denied_at_the_idp_is_a_final_denial(stack):

@@ -223,6 +223,35 @@ def test_username_suffix_is_required_and_stripped(stack):
     Check.contains(login.log, "lacks the suffix '@other.org'", "log line")
 
 
+def test_email_identity_needs_a_verified_address(stack):
+    # mallory typed alice's address at sign-up without proving it (email_verified false):
+    # with username_claim = email that must not make her alice.
+    config = stack.issuer_config(scope="openid email", username_claim="email", username_suffix="@example.com")
+    login = login_as(stack, "email-unverified", config, user="alice", approver="mallory")
+    Check.equal(login.result, PAM_AUTH_ERR, "mallory (unverified alice@example.com) as alice")
+    Check.contains(login.log, "email='alice@example.com' is not verified (email_verified is not true)", "log line")
+    Check.contains("\n".join(login.errors), "not authorized for alice", "message to the user")
+    login = login_as(stack, "email-verified", config, user="alice", approver="alice")
+    Check.equal(login.result, PAM_SUCCESS, "alice (verified alice@example.com) as alice")
+    Check.contains(login.log, "email='alice@example.com' (suffix stripped, equals the user)", "log line")
+
+
+def test_case_folding_never_reaches_uid_0(stack):
+    # The test runs as root, so the PAM user root exists with uid 0. An IdP account "Root"
+    # must not become root by case folding; other users still fold.
+    config = stack.issuer_config(username_case="insensitive")
+    login = login_as(stack, "fold-root", config, user="root", approver="Root")
+    Check.equal(login.result, PAM_AUTH_ERR, "IdP account Root as local root, username_case=insensitive")
+    Check.contains(login.log, "approved by preferred_username='Root', not the PAM user", "log line")
+    map_dir = stack.new_dir("fold-root-map")
+    mapped = stack.issuer_config(username_case="insensitive",
+                                 username_map=stack.write_file(map_dir, "map", "Root root\n"))
+    login = login_as(stack, "fold-root-mapped", mapped, user="root", approver="Root")
+    Check.equal(login.result, PAM_SUCCESS, "Root as root through an explicit username_map line")
+    login = login_as(stack, "fold-alice", config, user="ALICE", approver="alice")
+    Check.equal(login.result, PAM_SUCCESS, "alice as ALICE (no such local account, so not uid 0): folds")
+
+
 def test_claims_are_exported_to_the_pam_environment(stack):
     login = login_as(stack, "export", stack.issuer_config())
     Check.equal(login.result, PAM_SUCCESS, "pam_authenticate")

@@ -2,8 +2,8 @@
  * (root-only directory, atomic entries, refusals). */
 #include "config.h"
 
-#include "cache_policy.h"
-#include "disk_cache.h"
+#include "rules/cache_policy.h"
+#include "io/disk_cache.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -2,7 +2,7 @@
  * client secret file. Each test works in its own mkdtemp directory. */
 #include "config.h"
 
-#include "oauth2_config.h"
+#include "config/oauth2_config.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -932,6 +932,32 @@ static void test_check_reports_every_problem_with_its_line(void **state)
 	assert_string_equal(error, collected.lines[0]);
 }
 
+static void test_check_runs_every_rule_between_keys(void **state)
+{
+	struct fixture *f = *state;
+	/* Three rules between keys broken at once: the check names all three, the loader the first. */
+	write_file(f->config_path,
+		   "client_id = c\ntimeout = 10\nhttp_timeout = 20\nclient_auth = post\nrequire_scope = sudo\n"
+		   "scope = openid\n",
+		   0644);
+	snprintf(f->argument, sizeof(f->argument), "config=%s", f->config_path);
+	const char *argv[] = { f->argument };
+	struct collected collected = { .count = 0 };
+	struct oauth2_config config;
+	assert_int_equal(oauth2_config_check(&config, 1, argv, f->missing_path, getuid(), collect_problem, &collected),
+			 -1);
+	const char *expected[] = { "set issuer, or both device_authorization_endpoint and token_endpoint",
+				   "client_auth=post needs client_secret_file",
+				   "require_scope 'sudo' is not requested in scope",
+				   "http_timeout must be shorter than timeout" };
+	assert_int_equal(collected.count, 4);
+	for (int i = 0; i < 4; i++)
+		assert_string_equal(collected.lines[i], expected[i]);
+	char error[512];
+	assert_int_equal(oauth2_config_load(&config, 1, argv, f->missing_path, getuid(), error, sizeof(error)), -1);
+	assert_string_equal(error, expected[0]);
+}
+
 static void test_failed_load_leaves_nothing_to_free(void **state)
 {
 	struct fixture *f = *state;
@@ -970,6 +996,27 @@ static void test_errors_never_contain_the_secret(void **state)
 	config_with_secret(f, "", text, sizeof(text));
 	load_fails(f, text, 0, NULL, error, sizeof(error));
 	assert_null(strstr(error, "SSSSSSSS"));
+}
+
+static void test_unknown_keys_are_named_only_when_they_look_like_keys(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	/* A typo is named, to be fixed ... */
+	load_fails(f, MINIMAL "colour = blue\n", 0, NULL, error, sizeof(error));
+	assert_non_null(strstr(error, "unknown key 'colour'"));
+	/* ... but a secret pasted as a line (a token, a line of a key file) never reaches syslog. */
+	const char *pasted[] = { "ghp_16C7e42F292c6912E7710c838347Ae178B4aSECRETx = y\n", "s3cr3t/with+base64== = y\n",
+				 "sk-live.9f8e7d6c5b4a = y\n" };
+	const char *pieces[] = { "ghp_16C7e42F292c", "s3cr3t/with+base64", "sk-live.9f8e7d6c" };
+	for (size_t i = 0; i < 3; i++) {
+		char text[256];
+		snprintf(text, sizeof(text), MINIMAL "%s", pasted[i]);
+		load_fails(f, text, 0, NULL, error, sizeof(error));
+		if (strstr(error, pieces[i]) != NULL)
+			fail_msg("the pasted line reached the error: %s", error);
+		assert_non_null(strstr(error, "unknown key '(not shown)'"));
+	}
 }
 
 #define TEST(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
@@ -1038,8 +1085,10 @@ int main(void)
 		TEST(test_secret_file_with_client_auth_none_is_refused),
 		TEST(test_ca_file_must_be_root_owned_and_not_writable_by_others),
 		TEST(test_check_reports_every_problem_with_its_line),
+		TEST(test_check_runs_every_rule_between_keys),
 		TEST(test_failed_load_leaves_nothing_to_free),
 		TEST(test_errors_never_contain_the_secret),
+		TEST(test_unknown_keys_are_named_only_when_they_look_like_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

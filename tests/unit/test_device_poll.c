@@ -2,7 +2,7 @@
  * milliseconds). */
 #include "config.h"
 
-#include "device_poll.h"
+#include "rules/device_poll.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

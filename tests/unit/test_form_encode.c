@@ -3,7 +3,8 @@
  * python3 (urllib.parse.quote_plus(s, safe='-._~') and base64.b64encode), and are hard-coded. */
 #include "config.h"
 
-#include "form_encode.h"
+#include "util/basic_auth.h"
+#include "util/form_encode.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

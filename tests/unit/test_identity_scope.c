@@ -2,7 +2,7 @@
  * in test_trust_rules.c.) */
 #include "config.h"
 
-#include "scope_set.h"
+#include "rules/scope_set.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

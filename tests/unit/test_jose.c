@@ -3,10 +3,10 @@
  * every verdict is checked against real signatures, never against fixed strings. */
 #include "config.h"
 
-#include "base64url.h"
-#include "jwk.h"
-#include "jws.h"
-#include "jwt_claims.h"
+#include "jose/base64url.h"
+#include "jose/jwk.h"
+#include "jose/jws.h"
+#include "jose/jwt_claims.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -5,9 +5,9 @@
  * response parsers use, and the name cases through the identity rules as a login would. */
 #include "config.h"
 
-#include "identity_rules.h"
-#include "json_fields.h"
-#include "json_text.h"
+#include "rules/identity_rules.h"
+#include "util/json_fields.h"
+#include "util/json_text.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -3,9 +3,9 @@
  * own encoding of the same text. */
 #include "config.h"
 
-#include "login_display.h"
-#include "qr_render.h"
-#include "strbuf.h"
+#include "login/display.h"
+#include "util/qr_render.h"
+#include "util/strbuf.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -41,7 +41,7 @@ static struct device_authorization test_auth(bool with_complete)
 	return auth;
 }
 
-static const struct login_context alice_context = { "alice", "host", "sshd", NULL };
+static const struct login_context alice_context = { .user = "alice", .host = "host", .service = "sshd", .rhost = NULL };
 
 static void render(const struct login_context *context, const struct device_authorization *auth, enum qr_mode mode,
 		   struct line_list *lines)
@@ -128,7 +128,7 @@ static void test_display_names_the_remote_host_when_known(void **state)
 {
 	(void)state;
 	struct device_authorization auth = test_auth(true);
-	struct login_context context = { "alice", "host", "sshd", "203.0.113.5" };
+	struct login_context context = { .user = "alice", .host = "host", .service = "sshd", .rhost = "203.0.113.5" };
 	struct line_list lines;
 	render(&context, &auth, QR_OFF, &lines);
 	assert_true(find_line_containing(&lines, "203.0.113.5") >= 0);
@@ -179,7 +179,9 @@ static void test_display_sanitizes_a_user_name_with_escape_sequences(void **stat
 {
 	(void)state;
 	struct device_authorization auth = test_auth(true);
-	struct login_context context = { "\x1b]52;c;ZXZpbA==\x07root\x1b[2J\r\n", "host", "sshd", NULL };
+	struct login_context context = { .user = "\x1b]52;c;ZXZpbA==\x07root\x1b[2J\r\n",
+					 .host = "host",
+					 .service = "sshd" };
 	struct line_list lines;
 	render(&context, &auth, QR_OFF, &lines);
 	assert_false(any_line_has_byte_below_space(&lines));
@@ -191,10 +193,11 @@ static void test_display_sanitizes_rhost_host_and_service(void **state)
 {
 	(void)state;
 	struct device_authorization auth = test_auth(true);
-	struct login_context context = { "alice", "ho\x1b[8mst",
-					 "ss\x9b"
-					 "hd",
-					 "\x1b]8;;https://evil.example/\x07x" };
+	struct login_context context = { .user = "alice",
+					 .host = "ho\x1b[8mst",
+					 .service = "ss\x9b"
+						    "hd",
+					 .rhost = "\x1b]8;;https://evil.example/\x07x" };
 	struct line_list lines;
 	render(&context, &auth, QR_OFF, &lines);
 	assert_false(any_line_has_byte_below_space(&lines));
@@ -211,7 +214,7 @@ static void test_display_bounds_a_long_user_name(void **state)
 	memset(user, 'u', sizeof(user) - 1);
 	user[sizeof(user) - 1] = '\0';
 	struct device_authorization auth = test_auth(true);
-	struct login_context context = { user, "host", "sshd", NULL };
+	struct login_context context = { .user = user, .host = "host", .service = "sshd", .rhost = NULL };
 	struct line_list lines;
 	render(&context, &auth, QR_OFF, &lines);
 	for (size_t i = 0; i < lines.count; i++)
@@ -223,7 +226,7 @@ static void test_display_without_context_still_shows_uri_and_code(void **state)
 {
 	(void)state;
 	struct device_authorization auth = test_auth(true);
-	struct login_context context = { NULL, NULL, NULL, NULL };
+	struct login_context context = { .user = NULL, .host = NULL, .service = NULL, .rhost = NULL };
 	struct line_list lines;
 	render(&context, &auth, QR_OFF, &lines);
 	assert_true(find_line_containing(&lines, "https://idp.example/device") >= 0);
@@ -621,7 +624,9 @@ static void test_pack_of_a_typical_display_fits_well_within_pam_limits(void **st
 {
 	(void)state;
 	struct device_authorization auth = test_auth(true);
-	struct login_context context = { "alice", "build-server-01.example.org", "sshd", "203.0.113.5" };
+	struct login_context context = {
+		.user = "alice", .host = "build-server-01.example.org", .service = "sshd", .rhost = "203.0.113.5"
+	};
 	const enum qr_mode modes[] = { QR_OFF, QR_UTF8, QR_ASCII };
 	for (size_t m = 0; m < 3; m++) {
 		struct line_list lines, messages;

@@ -2,11 +2,11 @@
  * endpoint's answers (RFC 8628 §3.5, RFC 6749 §5) and the strict JSON access under both. */
 #include "config.h"
 
-#include "device_authorization.h"
-#include "json_fields.h"
-#include "oauth_error.h"
-#include "strbuf.h"
-#include "token_response.h"
+#include "idp/device_authorization.h"
+#include "util/json_fields.h"
+#include "idp/oauth_error.h"
+#include "util/strbuf.h"
+#include "idp/token.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -153,6 +153,38 @@ static void test_device_without_verification_uri_complete_leaves_it_null(void **
 	assert_null(auth.verification_uri_complete);
 	assert_string_equal(auth.verification_uri, "https://idp.example/device");
 	device_authorization_clear(&auth);
+}
+
+/* Parses BODY as a device authorization response: 0 or -1, AUTH filled on 0. */
+static int parse_device_text(const char *body, struct device_authorization *auth, const char **why)
+{
+	return device_authorization_parse(body, strlen(body), auth, why);
+}
+
+static void test_device_verification_url_is_read_only_without_verification_uri(void **state)
+{
+	(void)state;
+	/* Google names the field verification_url; checked exactly like verification_uri. */
+	struct device_authorization auth;
+	const char *why = NULL;
+	assert_int_equal(parse_device_text("{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_url\":"
+					   "\"https://www.google.com/device\",\"expires_in\":1800}",
+					   &auth, &why),
+			 0);
+	assert_string_equal(auth.verification_uri, "https://www.google.com/device");
+	device_authorization_clear(&auth);
+	assert_int_equal(
+	    parse_device_text("{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_uri\":"
+			      "\"https://idp.example/device\",\"verification_url\":\"https://evil.example/\","
+			      "\"expires_in\":1800}",
+			      &auth, &why),
+	    0);
+	assert_string_equal(auth.verification_uri, "https://idp.example/device");
+	device_authorization_clear(&auth);
+	assert_int_equal(parse_device_text("{\"device_code\":\"d\",\"user_code\":\"U\",\"verification_url\":"
+					   "\"http://www.google.com/device\",\"expires_in\":1800}",
+					   &auth, &why),
+			 -1);
 }
 
 static void test_device_without_interval_defaults_to_five_seconds(void **state)
@@ -797,11 +829,30 @@ static void test_token_error_description_is_optional(void **state)
 	token_grant_clear(&grant);
 }
 
-static void test_token_error_with_http_200_is_not_granted(void **state)
+static void test_token_error_with_http_200_is_that_error_and_never_granted(void **state)
 {
 	(void)state;
-	assert_int_equal(outcome_of(200, "{\"error\":\"authorization_pending\"}"), TOKEN_SERVER_ERROR);
-	assert_int_equal(outcome_of(200, "{\"error\":\"access_denied\"}"), TOKEN_SERVER_ERROR);
+	/* GitHub answers every poll with 200: the error member decides, never the status. */
+	assert_int_equal(outcome_of(200, "{\"error\":\"authorization_pending\"}"), TOKEN_PENDING);
+	assert_int_equal(outcome_of(200, "{\"error\":\"access_denied\"}"), TOKEN_DENIED);
+	assert_int_equal(outcome_of(200, "{\"error\":\"slow_down\",\"interval\":10}"), TOKEN_SLOW_DOWN);
+	/* An error beside a token is no answer to rely on. */
+	assert_int_equal(outcome_of(200, "{\"error\":\"authorization_pending\",\"access_token\":\"a\","
+					 "\"token_type\":\"Bearer\"}"),
+			 TOKEN_SERVER_ERROR);
+}
+
+static void test_token_error_aliases_of_other_idps(void **state)
+{
+	(void)state;
+	assert_int_equal(outcome_of(400, "{\"error\":\"authorization_declined\"}"), TOKEN_DENIED);
+	assert_int_equal(outcome_of(400, "{\"error\":\"token_expired\"}"), TOKEN_EXPIRED);
+	assert_int_equal(outcome_of(400, "{\"error\":\"bad_verification_code\"}"), TOKEN_REJECTED);
+	assert_int_equal(outcome_of(200, "{\"error\":\"incorrect_device_code\"}"), TOKEN_REJECTED);
+	assert_int_equal(outcome_of(200, "{\"error\":\"device_flow_disabled\"}"), TOKEN_CLIENT_REJECTED);
+	assert_int_equal(outcome_of(200, "{\"error\":\"incorrect_client_credentials\"}"), TOKEN_CLIENT_REJECTED);
+	assert_int_equal(outcome_of(403, "{\"error\":\"authorization_pending\"}"), TOKEN_PENDING); /* Auth0 */
+	assert_int_equal(outcome_of(401, "{\"error\":\"authorization_pending\"}"), TOKEN_PENDING); /* older Dex */
 }
 
 static void test_token_success_body_with_http_400_is_server_error(void **state)
@@ -810,10 +861,21 @@ static void test_token_success_body_with_http_400_is_server_error(void **state)
 	assert_int_equal(outcome_of(400, GRANT_BODY), TOKEN_SERVER_ERROR);
 }
 
-static void test_token_429_and_5xx_are_server_errors_whatever_the_body(void **state)
+static void test_token_429_is_heeded_only_as_slow_down(void **state)
 {
 	(void)state;
-	const long statuses[] = { 429, 500, 502, 503, 504 };
+	/* Auth0 sends slow_down as 429; any other 429 is the server's trouble. */
+	assert_int_equal(outcome_of(429, "{\"error\":\"slow_down\"}"), TOKEN_SLOW_DOWN);
+	assert_int_equal(outcome_of(429, "{\"error\":\"access_denied\"}"), TOKEN_SERVER_ERROR);
+	assert_int_equal(outcome_of(429, "{\"error\":\"authorization_pending\"}"), TOKEN_SERVER_ERROR);
+	assert_int_equal(outcome_of(429, GRANT_BODY), TOKEN_SERVER_ERROR);
+	assert_int_equal(outcome_of(429, ""), TOKEN_SERVER_ERROR);
+}
+
+static void test_token_5xx_are_server_errors_whatever_the_body(void **state)
+{
+	(void)state;
+	const long statuses[] = { 500, 502, 503, 504 };
 	const char *bodies[] = { "{\"error\":\"access_denied\"}", "{\"error\":\"slow_down\"}", GRANT_BODY,
 				 "<html>Service Unavailable</html>", "" };
 	for (size_t s = 0; s < sizeof(statuses) / sizeof(statuses[0]); s++) {
@@ -932,6 +994,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_device_valid_response_fills_every_field),
 		cmocka_unit_test(test_device_without_verification_uri_complete_leaves_it_null),
+		cmocka_unit_test(test_device_verification_url_is_read_only_without_verification_uri),
 		cmocka_unit_test(test_device_without_interval_defaults_to_five_seconds),
 		cmocka_unit_test(test_device_interval_is_read_when_given),
 		cmocka_unit_test(test_device_bounds_are_accepted),
@@ -980,9 +1043,11 @@ int main(void)
 		cmocka_unit_test(test_token_unknown_error_is_rejected),
 		cmocka_unit_test(test_token_error_fills_code_and_description),
 		cmocka_unit_test(test_token_error_description_is_optional),
-		cmocka_unit_test(test_token_error_with_http_200_is_not_granted),
+		cmocka_unit_test(test_token_error_with_http_200_is_that_error_and_never_granted),
+		cmocka_unit_test(test_token_error_aliases_of_other_idps),
 		cmocka_unit_test(test_token_success_body_with_http_400_is_server_error),
-		cmocka_unit_test(test_token_429_and_5xx_are_server_errors_whatever_the_body),
+		cmocka_unit_test(test_token_429_is_heeded_only_as_slow_down),
+		cmocka_unit_test(test_token_5xx_are_server_errors_whatever_the_body),
 		cmocka_unit_test(test_token_other_unexpected_statuses_are_server_errors),
 		cmocka_unit_test(test_token_malformed_error_body_is_server_error),
 		cmocka_unit_test(test_token_error_description_with_escapes_is_sanitized),

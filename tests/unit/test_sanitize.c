@@ -1,7 +1,7 @@
 /* sanitize.h: text from the network made safe for a terminal or a log line. */
 #include "config.h"
 
-#include "sanitize.h"
+#include "util/sanitize.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

@@ -1,0 +1,1286 @@
+/* The login and IdP layers end to end, on the fake I/O shell (fake_io.h): every polling
+ * rule, every scope and identity source, the before/after-approval rule, discovery,
+ * the kid refetch, the setuid rule, and the reason of every refusal. No network, no
+ * root, no waiting: the clock is virtual. */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "../fixtures/test_keys.h"
+#include "../unit/scratch_dir.h"
+#include "fake_io.h"
+#include "login/flow.h"
+
+#include <security/_pam_types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define IDP "https://idp.test"
+#define DEVICE_URL IDP "/device/auth"
+#define TOKEN_URL IDP "/token"
+#define USERINFO_URL IDP "/me"
+#define INTROSPECTION_URL IDP "/introspect"
+#define JWKS_URL IDP "/jwks"
+#define DISCOVERY_URL IDP "/.well-known/openid-configuration"
+#define RFC8414_URL "https://idp.test/.well-known/oauth-authorization-server"
+
+#define MAX_ARGS 48
+
+static struct test_keys *keys;
+
+/* ---- configuration: the defaults below, KEY=VALUE overrides, "KEY=" removes ---- */
+
+struct args {
+	char *items[MAX_ARGS];
+	size_t count;
+};
+
+static void args_set(struct args *args, const char *setting)
+{
+	size_t key_len = strcspn(setting, "=");
+	for (size_t i = 0; i < args->count; i++) {
+		if (strncmp(args->items[i], setting, key_len + 1) == 0) {
+			free(args->items[i]);
+			args->items[i] = args->items[--args->count];
+			break;
+		}
+	}
+	if (setting[key_len] == '=' && setting[key_len + 1] != '\0')
+		args->items[args->count++] = strdup(setting);
+}
+
+struct login_run {
+	struct oauth2_config config;
+	struct login_context context;
+	struct login_identity identity;
+	char reason[512];
+	enum login_result result;
+};
+
+/* Loads the configuration (NULL-terminated overrides) as the module would from its arguments. */
+static void configure(struct login_run *run, ...)
+{
+	static const char *const defaults[] = {
+		"device_authorization_endpoint=" DEVICE_URL,
+		"token_endpoint=" TOKEN_URL,
+		"userinfo_endpoint=" USERINFO_URL,
+		"client_id=pam-public",
+		"scope=openid profile",
+		"timeout=120",
+		"http_timeout=5",
+		"cache=off",
+		"debug=on",
+	};
+	struct args args = { 0 };
+	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
+		args_set(&args, defaults[i]);
+	va_list list;
+	va_start(list, run);
+	for (const char *setting; (setting = va_arg(list, const char *)) != NULL;)
+		args_set(&args, setting);
+	va_end(list);
+	char error[512] = "";
+	int rc = oauth2_config_load(&run->config, (int)args.count, (const char **)args.items,
+				    "/nonexistent/pam_oauth2.conf", getuid(), error, sizeof(error));
+	for (size_t i = 0; i < args.count; i++)
+		free(args.items[i]);
+	if (rc != 0)
+		fail_msg("configuration refused: %s", error);
+	run->context = (struct login_context){ .user = "alice", .host = "host", .service = "sshd" };
+}
+
+static enum login_result run_login(struct login_run *run)
+{
+	run->result =
+	    login_flow_run(NULL, &run->config, &run->context, &run->identity, run->reason, sizeof(run->reason));
+	oauth2_config_free(&run->config);
+	return run->result;
+}
+
+static const char *result_name(enum login_result result)
+{
+	return login_result_name(result);
+}
+
+static void assert_result(const struct login_run *run, enum login_result want, const char *reason_part)
+{
+	if (run->result != want)
+		fail_msg("result %s (%s), want %s", result_name(run->result), run->reason, result_name(want));
+	if (reason_part != NULL && strstr(run->reason, reason_part) == NULL)
+		fail_msg("reason \"%s\" lacks \"%s\"", run->reason, reason_part);
+}
+
+static void assert_contains(const char *text, const char *part)
+{
+	if (strstr(text, part) == NULL)
+		fail_msg("\"%s\" lacks \"%s\"", text, part);
+}
+
+static void assert_lacks(const char *text, const char *part)
+{
+	if (strstr(text, part) != NULL)
+		fail_msg("\"%s\" holds \"%s\"", text, part);
+}
+
+/* ---- canned answers ---- */
+
+#define DEVICE_BODY(expires, interval)                                                                                 \
+	"{\"device_code\":\"dc-1\",\"user_code\":\"ABCD-EFGH\",\"verification_uri\":\"https://idp.test/device\","      \
+	"\"expires_in\":" #expires ",\"interval\":" #interval "}"
+
+static const struct fake_reply device_ok[] = { { .status = 200, .body = DEVICE_BODY(300, 5) } };
+#define PENDING                                                                                                        \
+	{                                                                                                              \
+		.status = 400, .body = "{\"error\":\"authorization_pending\"}"                                         \
+	}
+#define SLOW_DOWN                                                                                                      \
+	{                                                                                                              \
+		.status = 400, .body = "{\"error\":\"slow_down\"}"                                                     \
+	}
+#define TIMED_OUT                                                                                                      \
+	{                                                                                                              \
+		.transport = HTTP_TIMEOUT                                                                              \
+	}
+#define GRANTED                                                                                                        \
+	{                                                                                                              \
+		.status = 200,                                                                                         \
+		.body = "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"scope\":\"openid profile\"}"           \
+	}
+static const struct fake_reply userinfo_alice[] = {
+	{ .status = 200, .body = "{\"sub\":\"alice\",\"preferred_username\":\"alice\"}" }
+};
+
+static void route_one(const char *url, long status, const char *body)
+{
+	/* One reply per test: static storage, reset with the routes. */
+	static struct fake_reply replies[16];
+	static size_t used;
+	if (fake_request_count() == 0 && used >= 16)
+		used = 0;
+	struct fake_reply *reply = &replies[used++ % 16];
+	*reply = (struct fake_reply){ .status = status, .body = body };
+	fake_route(url, reply, 1);
+}
+
+/* The usual IdP: a device code, a grant at the first poll, userinfo naming alice. */
+static void usual_idp(void)
+{
+	static const struct fake_reply token[] = { GRANTED };
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 1);
+	fake_route(USERINFO_URL, userinfo_alice, 1);
+}
+
+static int64_t gap_ms(const char *url, size_t first, size_t second)
+{
+	const struct fake_request *a = fake_request_to(url, first), *b = fake_request_to(url, second);
+	assert_non_null(a);
+	assert_non_null(b);
+	return b->at_ms - a->at_ms;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fake_reset();
+	return 0;
+}
+
+/* ---- polling (RFC 8628 §3.4-3.5) ---- */
+
+static void test_approved_login_polls_once_after_the_interval(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "preferred_username='alice'");
+	assert_int_equal(fake_requests_to(TOKEN_URL), 1);
+	/* RFC 8628 §3.5: the first poll waits for the interval too. */
+	assert_true(fake_request_to(TOKEN_URL, 0)->at_ms - fake_request_to(DEVICE_URL, 0)->at_ms >= 5000);
+	assert_string_equal(run.identity.username, "alice");
+	assert_string_equal(run.identity.sub, "alice");
+	assert_contains(fake_shown(), "Open https://idp.test/device and enter the code: ABCD-EFGH");
+	assert_contains(fake_shown(), "Press Enter after approving: ");
+	assert_contains(fake_request_to(TOKEN_URL, 0)->body,
+			"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code");
+	assert_contains(fake_request_to(TOKEN_URL, 0)->body, "device_code=dc-1");
+	assert_contains(fake_request_to(TOKEN_URL, 0)->body, "client_id=pam-public");
+}
+
+static void test_pending_polls_keep_the_interval(void **state)
+{
+	(void)state;
+	static const struct fake_reply token[] = { PENDING, PENDING, GRANTED };
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, token, 3);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_int_equal(fake_requests_to(TOKEN_URL), 3);
+	assert_true(gap_ms(TOKEN_URL, 0, 1) >= 5000);
+	assert_true(gap_ms(TOKEN_URL, 1, 2) >= 5000);
+	assert_true(gap_ms(TOKEN_URL, 1, 2) < 6000);
+}
+
+static void test_slow_down_adds_five_seconds_for_good(void **state)
+{
+	(void)state;
+	static const struct fake_reply token[] = { SLOW_DOWN, PENDING, GRANTED };
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, token, 3);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_true(gap_ms(TOKEN_URL, 0, 1) >= 10000);
+	assert_true(gap_ms(TOKEN_URL, 1, 2) >= 10000); /* "for this and all subsequent requests" */
+}
+
+static void test_a_poll_timeout_backs_off_and_polls_again(void **state)
+{
+	(void)state;
+	static const struct fake_reply token[] = { TIMED_OUT, GRANTED };
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, token, 2);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_int_equal(fake_requests_to(TOKEN_URL), 2);
+	assert_true(gap_ms(TOKEN_URL, 0, 1) >= 10000);
+	assert_contains(fake_log(), "poll 1 timed out");
+}
+
+static void test_a_token_endpoint_that_keeps_timing_out_is_an_outage(void **state)
+{
+	(void)state;
+	static const struct fake_reply token[] = { TIMED_OUT };
+	struct login_run run;
+	configure(&run, "timeout=60", NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, token, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_IDP_UNAVAILABLE, NULL);
+}
+
+static void test_denial_and_expiry_end_polling(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	route_one(TOKEN_URL, 400, "{\"error\":\"access_denied\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_DENIED, "access_denied at the IdP");
+	assert_int_equal(fake_requests_to(TOKEN_URL), 1);
+
+	fake_reset();
+	configure(&run, NULL);
+	usual_idp();
+	route_one(TOKEN_URL, 400, "{\"error\":\"expired_token\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_EXPIRED, "device code expired (expired_token)");
+	assert_int_equal(fake_requests_to(TOKEN_URL), 1);
+}
+
+static void test_the_code_expiring_ends_polling_unapproved(void **state)
+{
+	(void)state;
+	static const struct fake_reply device[] = { { .status = 200, .body = DEVICE_BODY(12, 5) } };
+	static const struct fake_reply token[] = { PENDING };
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	fake_route(DEVICE_URL, device, 1);
+	fake_route(TOKEN_URL, token, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_EXPIRED, "not approved before the code expired or timeout");
+	assert_true(fake_requests_to(TOKEN_URL) <= 2);
+}
+
+static void test_the_login_deadline_cuts_the_last_poll_as_an_expiry(void **state)
+{
+	(void)state;
+	static const struct fake_reply token[] = { PENDING };
+	struct login_run run;
+	configure(&run, "timeout=8", NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, token, 1);
+	/* The person takes 6 s to press Enter: the first poll is due at 5 s, the deadline at 8 s. */
+	fake_advance_ms(0);
+	run_login(&run);
+	assert_result(&run, LOGIN_EXPIRED, NULL);
+	assert_true(fake_now_ms() - fake_request_to(DEVICE_URL, 0)->at_ms <= 8000 + 1000);
+}
+
+static void slow_person(void *data)
+{
+	(void)data;
+	fake_advance_ms(7000);
+}
+
+static void test_a_poll_the_deadline_cuts_short_is_an_expiry_not_an_outage(void **state)
+{
+	(void)state;
+	static const struct fake_reply token[] = { TIMED_OUT };
+	struct login_run run;
+	configure(&run, "timeout=10", NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, token, 1);
+	fake_on_enter(slow_person, NULL); /* Enter at 7 s: the poll may take only 3 s of its 5 */
+	run_login(&run);
+	assert_result(&run, LOGIN_EXPIRED, "not approved before the login's timeout");
+}
+
+static void test_identity_requests_cut_by_the_deadline_are_expiries(void **state)
+{
+	(void)state;
+	/* The grant arrives at 8 s of a 10 s login: userinfo may take 2 s of its 5 and times
+	 * out. The login's time is up: an expiry, never an outage (someone approved). */
+	static const struct fake_reply token[] = {
+		{ .status = 200, .body = "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\"}", .latency_ms = 3000 }
+	};
+	static const struct fake_reply userinfo[] = { TIMED_OUT };
+	struct login_run run;
+	configure(&run, "timeout=10", "identity_source=userinfo", NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, token, 1);
+	fake_route(USERINFO_URL, userinfo, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_EXPIRED, "userinfo request: cut short by the login's timeout");
+	assert_int_equal(login_result_pam_code(run.result), PAM_AUTH_ERR);
+	assert_true(fake_request_to(USERINFO_URL, 0)->timeout_ms < 5000);
+}
+
+/* ---- outages, refusals and the after-approval rule ---- */
+
+static void test_an_unreachable_idp_is_an_outage(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, NULL);
+	run_login(&run);
+	assert_result(&run, LOGIN_IDP_UNAVAILABLE, "device authorization: unreachable");
+	assert_int_equal(login_result_pam_code(run.result), PAM_AUTHINFO_UNAVAIL);
+}
+
+static void test_under_a_setuid_caller_an_outage_is_a_denial(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, NULL);
+	run.context.caller_can_interrupt = true;
+	run_login(&run);
+	assert_result(&run, LOGIN_UNAVAILABLE_REFUSED, "device authorization: unreachable");
+	assert_contains(run.reason, "outage code withheld");
+	assert_int_equal(login_result_pam_code(run.result), PAM_AUTH_ERR);
+	/* Only outages: a denial stays a denial. */
+	fake_reset();
+	configure(&run, NULL);
+	run.context.caller_can_interrupt = true;
+	usual_idp();
+	route_one(TOKEN_URL, 400, "{\"error\":\"access_denied\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_DENIED, NULL);
+}
+
+static void test_server_errors_before_approval_are_outages(void **state)
+{
+	(void)state;
+	static const long statuses[] = { 500, 503, 429 };
+	for (size_t i = 0; i < 3; i++) {
+		struct login_run run;
+		fake_reset();
+		configure(&run, NULL);
+		usual_idp();
+		route_one(TOKEN_URL, statuses[i], "{\"error\":\"temporarily_unavailable\"}");
+		run_login(&run);
+		assert_result(&run, LOGIN_IDP_UNAVAILABLE, "token endpoint: HTTP");
+	}
+}
+
+static void test_after_a_200_every_failure_is_a_refusal(void **state)
+{
+	(void)state;
+	static const struct fake_reply too_large[] = { { .status = 200, .transport = HTTP_TOO_LARGE } };
+	static const struct fake_reply reset[] = { { .status = 200, .transport = HTTP_FAILED } };
+	static const struct fake_reply slow_body[] = { { .status = 200, .transport = HTTP_TIMEOUT } };
+	static const struct fake_reply malformed[] = { { .status = 200, .body = "{\"access_token\":" } };
+	static const struct fake_reply no_token[] = { { .status = 200, .body = "{\"token_type\":\"Bearer\"}" } };
+	const struct fake_reply *cases[] = { too_large, reset, slow_body, malformed, no_token };
+	const char *reasons[] = { "answer was too large", "answer was cut short", "answer was cut short",
+				  "malformed JSON", "access_token missing" };
+	for (size_t i = 0; i < 5; i++) {
+		struct login_run run;
+		fake_reset();
+		configure(&run, NULL);
+		usual_idp();
+		fake_route(TOKEN_URL, cases[i], 1);
+		run_login(&run);
+		assert_result(&run, LOGIN_TOKEN_INVALID, reasons[i]);
+		assert_contains(run.reason, "after approval: token endpoint: HTTP 200");
+		assert_int_equal(login_result_pam_code(run.result), PAM_AUTH_ERR);
+	}
+}
+
+static void test_identity_unavailable_after_approval_is_a_refusal(void **state)
+{
+	(void)state;
+	static const struct fake_reply userinfo_timeout[] = { TIMED_OUT };
+	struct login_run run;
+	configure(&run, "identity_source=userinfo", NULL);
+	usual_idp();
+	route_one(USERINFO_URL, 500, "{}");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "after approval: userinfo: HTTP 500");
+
+	fake_reset();
+	configure(&run, "identity_source=userinfo", NULL);
+	usual_idp();
+	fake_route(USERINFO_URL, userinfo_timeout, 1);
+	run.context.caller_can_interrupt = true;
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "after approval: userinfo request: timed out");
+}
+
+static void test_the_idp_refusing_our_client_is_a_configuration_error(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, NULL);
+	route_one(DEVICE_URL, 401, "{\"error\":\"invalid_client\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_CONFIG_ERROR, "device authorization refused: HTTP 401 error=invalid_client");
+
+	fake_reset();
+	configure(&run, NULL);
+	usual_idp();
+	route_one(TOKEN_URL, 401, "{\"error\":\"invalid_client\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_CONFIG_ERROR, "token endpoint refused the client: error=invalid_client");
+}
+
+static void test_another_oauth_error_is_a_refusal(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	route_one(TOKEN_URL, 400, "{\"error\":\"invalid_scope\",\"error_description\":\"no\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_REFUSED_BY_IDP, "token endpoint error=invalid_scope description=\"no\"");
+}
+
+static void test_a_malformed_device_answer_is_an_outage(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, NULL);
+	route_one(DEVICE_URL, 200, "{\"device_code\":\"x\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_IDP_UNAVAILABLE, "device authorization response:");
+}
+
+static void test_a_failed_conversation_is_a_conversation_error(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	fake_conversation_fails(PAM_CONV_ERR);
+	run_login(&run);
+	assert_result(&run, LOGIN_CONV_ERROR, "conversation failed");
+	assert_int_equal(fake_requests_to(TOKEN_URL), 0);
+}
+
+/* ---- client authentication (RFC 6749 §2.3) ---- */
+
+static char scratch[128];
+
+static const char *secret_file(const char *secret)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/secret", scratch);
+	char line[256];
+	snprintf(line, sizeof(line), "%s\n", secret);
+	write_file(path, line, 0600);
+	static char copy_path[sizeof(path) + 32];
+	snprintf(copy_path, sizeof(copy_path), "client_secret_file=%s", path);
+	return copy_path;
+}
+
+static void test_basic_and_post_clients_send_their_secret_their_way(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, "client_id=pam-basic", "client_auth=basic", secret_file("s3cr3t:x"), NULL);
+	usual_idp();
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	const struct fake_request *poll = fake_request_to(TOKEN_URL, 0);
+	assert_non_null(poll->authorization);
+	/* base64("pam-basic:s3cr3t%3Ax") */
+	assert_string_equal(poll->authorization, "Basic cGFtLWJhc2ljOnMzY3IzdCUzQXg=");
+	assert_lacks(poll->body, "client_secret");
+	assert_lacks(poll->body, "client_id");
+
+	fake_reset();
+	configure(&run, "client_id=pam-post", "client_auth=post", secret_file("p0st"), NULL);
+	usual_idp();
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	poll = fake_request_to(TOKEN_URL, 0);
+	assert_null(poll->authorization);
+	assert_contains(poll->body, "client_id=pam-post");
+	assert_contains(poll->body, "client_secret=p0st");
+	assert_lacks(fake_log(), "p0st");
+}
+
+/* ---- scopes ---- */
+
+static void test_a_required_scope_must_be_granted(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, "scope=openid profile sudo", "require_scope=sudo", NULL);
+	usual_idp(); /* grants openid profile */
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "required scope 'sudo' not granted (scope_source=response)");
+	assert_int_equal(fake_requests_to(USERINFO_URL), 0);
+}
+
+static void test_a_response_without_scope_granted_what_was_asked(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, "scope=openid profile sudo", "require_scope=sudo", NULL);
+	usual_idp();
+	route_one(TOKEN_URL, 200, "{\"access_token\":\"at-1\",\"token_type\":\"bearer\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+}
+
+static void test_introspection_is_authoritative_for_scopes(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, "client_id=pam-basic", secret_file("s"), "introspection_endpoint=" INTROSPECTION_URL,
+		  "scope=openid profile sudo", "require_scope=sudo", NULL);
+	usual_idp();
+	route_one(TOKEN_URL, 200,
+		  "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"scope\":\"openid profile sudo\"}");
+	route_one(INTROSPECTION_URL, 200, "{\"active\":true,\"scope\":\"openid profile\",\"client_id\":\"pam-basic\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "scope_source=introspection");
+
+	fake_reset();
+	configure(&run, "client_id=pam-basic", secret_file("s"), "introspection_endpoint=" INTROSPECTION_URL, NULL);
+	usual_idp();
+	route_one(INTROSPECTION_URL, 200, "{\"active\":false}");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "introspection: token is not active");
+
+	fake_reset();
+	configure(&run, "client_id=pam-basic", secret_file("s"), "introspection_endpoint=" INTROSPECTION_URL, NULL);
+	usual_idp();
+	route_one(INTROSPECTION_URL, 200, "{\"active\":true,\"client_id\":\"someone-else\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "introspection: token was issued to another client");
+}
+
+/* ---- identity ---- */
+
+static void test_another_identity_approving_is_not_authorized(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	route_one(USERINFO_URL, 200, "{\"sub\":\"bob\",\"preferred_username\":\"bob\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "approved by preferred_username='bob', not the PAM user");
+	assert_string_equal(run.identity.username, "");
+}
+
+static void test_only_visible_ascii_is_exported(void **state)
+{
+	(void)state;
+	/* The session's environment gets plain visible ASCII only: a sub with other bytes is
+	 * left out (the login itself is fine: the username claim matched). */
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	route_one(USERINFO_URL, 200, "{\"sub\":\"\u00e5lice one\",\"preferred_username\":\"alice\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_string_equal(run.identity.sub, "");
+	assert_string_equal(run.identity.username, "alice");
+}
+
+static void test_userinfo_refusing_the_token_is_a_refusal(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	route_one(USERINFO_URL, 401, "{\"error\":\"invalid_token\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_REFUSED_BY_IDP, "userinfo refused the access token: HTTP 401");
+}
+
+static void test_an_email_identity_needs_email_verified(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, "username_claim=email", "username_suffix=@example.com", NULL);
+	usual_idp();
+	route_one(USERINFO_URL, 200, "{\"sub\":\"m\",\"email\":\"alice@example.com\",\"email_verified\":false}");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is not verified");
+
+	fake_reset();
+	configure(&run, "username_claim=email", "username_suffix=@example.com", NULL);
+	usual_idp();
+	route_one(USERINFO_URL, 200, "{\"sub\":\"a\",\"email\":\"alice@example.com\",\"email_verified\":true}");
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "suffix stripped");
+}
+
+static void test_case_folding_never_reaches_a_superuser(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, "username_case=insensitive", NULL);
+	run.context.user = "root";
+	run.context.user_is_superuser = true;
+	usual_idp();
+	route_one(USERINFO_URL, 200, "{\"sub\":\"r\",\"preferred_username\":\"Root\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "approved by preferred_username='Root'");
+
+	fake_reset();
+	configure(&run, "username_case=insensitive", NULL);
+	run.context.user = "ALICE";
+	usual_idp();
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+}
+
+static void test_a_required_group_must_be_present(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, "require_group=admins", NULL);
+	usual_idp();
+	route_one(USERINFO_URL, 200, "{\"sub\":\"alice\",\"preferred_username\":\"alice\",\"groups\":[\"staff\"]}");
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'admins'");
+}
+
+/* ---- signed tokens: discovery, ID tokens, JWT access tokens, the kid refetch ---- */
+
+static char *claims_json(const char *sub, const char *username, const char *extra)
+{
+	char *json = NULL;
+	int64_t now = 1764547200 + fake_now_ms() / 1000;
+	if (asprintf(
+		&json, "{\"iss\":\"" IDP "\",\"aud\":\"pam-public\",\"sub\":\"%s\"%s%s%s,\"iat\":%lld,\"exp\":%lld%s}",
+		sub, username != NULL ? ",\"preferred_username\":\"" : "", username != NULL ? username : "",
+		username != NULL ? "\"" : "", (long long)now, (long long)now + 600, extra != NULL ? extra : "") < 0)
+		return NULL;
+	return json;
+}
+
+static char *token_with_id_token(const char *id_token)
+{
+	char *body = NULL;
+	if (asprintf(&body,
+		     "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"scope\":\"openid profile\","
+		     "\"id_token\":\"%s\"}",
+		     id_token) < 0)
+		return NULL;
+	return body;
+}
+
+static const char discovery[] =
+    "{\"issuer\":\"" IDP "\",\"device_authorization_endpoint\":\"" DEVICE_URL "\",\"token_endpoint\":\"" TOKEN_URL
+    "\",\"userinfo_endpoint\":\"" USERINFO_URL "\",\"jwks_uri\":\"" JWKS_URL "\"}";
+
+struct signed_idp {
+	struct fake_reply discovery[1], jwks[2], token[1];
+	char *id_token, *token_body;
+};
+
+/* Discovery, keys and a grant whose ID token carries CLAIMS (signed by the IdP, or not). */
+static void signed_idp(struct signed_idp *idp, char *claims, bool attacker, const char *kid)
+{
+	char header[128];
+	snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"kid\":\"%s\"}", kid);
+	idp->id_token =
+	    attacker ? test_keys_sign_as_attacker(keys, header, claims) : test_keys_sign(keys, header, claims);
+	free(claims);
+	idp->token_body = token_with_id_token(idp->id_token);
+	idp->discovery[0] = (struct fake_reply){ .status = 200, .body = discovery };
+	idp->jwks[0] = (struct fake_reply){ .status = 200, .body = test_keys_jwks(keys) };
+	idp->token[0] = (struct fake_reply){ .status = 200, .body = idp->token_body };
+	fake_route(DISCOVERY_URL, idp->discovery, 1);
+	fake_route(JWKS_URL, idp->jwks, 1);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, idp->token, 1);
+	fake_route(USERINFO_URL, userinfo_alice, 1);
+}
+
+static void signed_idp_free(struct signed_idp *idp)
+{
+	free(idp->id_token);
+	free(idp->token_body);
+}
+
+#define ISSUER_CONFIG "issuer=" IDP, "device_authorization_endpoint=", "token_endpoint=", "userinfo_endpoint="
+
+static void test_identity_from_a_verified_id_token_needs_no_userinfo(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "identity_source=id_token", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", NULL), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "identity_source=id_token");
+	assert_int_equal(fake_requests_to(USERINFO_URL), 0);
+	assert_int_equal(fake_requests_to(DISCOVERY_URL), 1);
+	signed_idp_free(&idp);
+}
+
+static void test_an_id_token_the_idp_did_not_sign_is_refused(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, NULL);
+	signed_idp(&idp, claims_json("alice", "alice", NULL), true, "k1");
+	run_login(&run);
+	/* auto never hands over to userinfo after a token that failed verification */
+	assert_result(&run, LOGIN_TOKEN_INVALID, "id_token refused: signature does not verify");
+	assert_int_equal(fake_requests_to(USERINFO_URL), 0);
+	signed_idp_free(&idp);
+}
+
+static void test_an_id_token_for_another_audience_is_refused(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, NULL);
+	char *claims = claims_json("alice", "alice", NULL);
+	char *other = NULL;
+	assert_true(asprintf(&other, "%s", claims) > 0);
+	char *aud = strstr(other, "pam-public");
+	memcpy(aud, "pam-evil!!", 10);
+	free(claims);
+	signed_idp(&idp, other, false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "id_token refused");
+	assert_int_equal(fake_requests_to(USERINFO_URL), 0);
+	signed_idp_free(&idp);
+}
+
+static void test_an_id_token_without_sub_is_refused(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "identity_source=id_token", NULL);
+	char *claims = claims_json("alice", "alice", NULL);
+	char *sub = strstr(claims, "\"sub\"");
+	memcpy(sub, "\"suX\"", 5);
+	signed_idp(&idp, claims, false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "id_token refused: no usable sub claim");
+	signed_idp_free(&idp);
+}
+
+static void test_an_id_token_must_be_one_and_say_when_it_was_issued(void **state)
+{
+	(void)state;
+	/* An access token (typ at+jwt) is no ID token, even signed by the IdP for us. */
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "identity_source=id_token", NULL);
+	char *claims = claims_json("alice", "alice", NULL);
+	idp.id_token = test_keys_sign(keys, "{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"at+jwt\"}", claims);
+	free(claims);
+	idp.token_body = token_with_id_token(idp.id_token);
+	idp.discovery[0] = (struct fake_reply){ .status = 200, .body = discovery };
+	idp.jwks[0] = (struct fake_reply){ .status = 200, .body = test_keys_jwks(keys) };
+	idp.token[0] = (struct fake_reply){ .status = 200, .body = idp.token_body };
+	fake_route(DISCOVERY_URL, idp.discovery, 1);
+	fake_route(JWKS_URL, idp.jwks, 1);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, idp.token, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "id_token refused: wrong typ");
+	signed_idp_free(&idp);
+
+	/* OIDC Core §2: iat is required in an ID token. */
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, "identity_source=id_token", NULL);
+	claims = claims_json("alice", "alice", NULL);
+	char *iat = strstr(claims, "\"iat\"");
+	memcpy(iat, "\"iaX\"", 5);
+	signed_idp(&idp, claims, false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "id_token refused: no iat");
+	signed_idp_free(&idp);
+}
+
+static void test_auto_hands_over_to_userinfo_whose_sub_must_agree(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, NULL);
+	signed_idp(&idp, claims_json("alice", NULL, NULL), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "identity_source=userinfo");
+	signed_idp_free(&idp);
+
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, NULL);
+	signed_idp(&idp, claims_json("alice-2", NULL, NULL), false, "k1");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "identity sources disagree on sub");
+	signed_idp_free(&idp);
+
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, NULL);
+	signed_idp(&idp, claims_json("alice", NULL, NULL), false, "k1");
+	route_one(USERINFO_URL, 200, "{\"sub\":\"alice\\u0000x\",\"preferred_username\":\"alice\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "a sub claim is not a string");
+	signed_idp_free(&idp);
+}
+
+static void test_an_unknown_kid_fetches_the_keys_again_once(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "identity_source=id_token", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", NULL), false, "k1");
+	idp.jwks[0] = (struct fake_reply){ .status = 200, .body = "{\"keys\":[]}" };
+	idp.jwks[1] = (struct fake_reply){ .status = 200, .body = test_keys_jwks(keys) };
+	fake_route(JWKS_URL, idp.jwks, 2);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_int_equal(fake_requests_to(JWKS_URL), 2);
+	assert_contains(fake_log(), "unknown kid, fetching the keys again");
+	signed_idp_free(&idp);
+
+	/* A kid no key set ever has: one refetch, then a refusal. */
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, "identity_source=id_token", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", NULL), false, "k9");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "no key with the token's kid");
+	assert_int_equal(fake_requests_to(JWKS_URL), 2);
+	signed_idp_free(&idp);
+}
+
+static void test_keys_that_cannot_be_fetched_after_approval_are_a_refusal(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "identity_source=id_token", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", NULL), false, "k1");
+	route_one(JWKS_URL, 503, "{}");
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "after approval: jwks: HTTP 503");
+	signed_idp_free(&idp);
+}
+
+static void test_discovery_for_another_issuer_is_a_configuration_error(void **state)
+{
+	(void)state;
+	struct login_run run;
+	configure(&run, ISSUER_CONFIG, NULL);
+	route_one(DISCOVERY_URL, 200, "{\"issuer\":\"https://evil.test\",\"token_endpoint\":\"" TOKEN_URL "\"}");
+	run_login(&run);
+	assert_result(&run, LOGIN_CONFIG_ERROR, "discovery document refused");
+	assert_int_equal(fake_requests_to(DEVICE_URL), 0);
+}
+
+static void test_discovery_falls_back_to_rfc8414(void **state)
+{
+	(void)state;
+	struct login_run run;
+	struct signed_idp idp;
+	configure(&run, ISSUER_CONFIG, "identity_source=id_token", NULL);
+	signed_idp(&idp, claims_json("alice", "alice", NULL), false, "k1");
+	route_one(DISCOVERY_URL, 404, "{}");
+	fake_route(RFC8414_URL, idp.discovery, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_int_equal(fake_requests_to(RFC8414_URL), 1);
+	signed_idp_free(&idp);
+
+	fake_reset();
+	configure(&run, ISSUER_CONFIG, NULL);
+	route_one(DISCOVERY_URL, 404, "{}");
+	route_one(RFC8414_URL, 404, "{}");
+	run_login(&run);
+	assert_result(&run, LOGIN_IDP_UNAVAILABLE, "discovery: HTTP 404");
+	assert_int_equal(fake_requests_to(DEVICE_URL), 0);
+}
+
+static void test_a_jwt_access_token_is_checked_as_rfc_9068_says(void **state)
+{
+	(void)state;
+	const char *audience = "audience=https://ssh.example.test";
+	const char *good = ",\"client_id\":\"pam-public\",\"scope\":\"openid ssh:login\"";
+	const char *other_client = ",\"client_id\":\"pam-other\",\"scope\":\"openid ssh:login\"";
+	const char *control = ",\"client_id\":\"pam-public\",\"scope\":\"openid\\u001bssh:login\"";
+	const char *typs[] = { "at+jwt", "at+jwt", "JWT", "at+jwt" };
+	const char *extras[] = { good, other_client, good, control };
+	const char *want[] = { NULL, "access token refused: issued to another client", "access token refused",
+			       "access token's scope claim is not a scope string" };
+	for (size_t i = 0; i < 4; i++) {
+		struct login_run run;
+		fake_reset();
+		configure(&run, ISSUER_CONFIG, audience, "scope_source=jwt", "identity_source=jwt",
+			  "require_scope=ssh:login", "scope=openid ssh:login", NULL);
+		char *claims = claims_json("alice", "alice", extras[i]);
+		char *aud = strstr(claims, "\"pam-public\"");
+		char *fixed = NULL;
+		*aud = '\0';
+		assert_true(asprintf(&fixed, "%s\"https://ssh.example.test\"%s", claims, aud + 12) > 0);
+		free(claims);
+		char header[64];
+		snprintf(header, sizeof(header), "{\"alg\":\"RS256\",\"kid\":\"k1\",\"typ\":\"%s\"}", typs[i]);
+		char *access_token = test_keys_sign(keys, header, fixed);
+		free(fixed);
+		char *body = NULL;
+		assert_true(asprintf(&body, "{\"access_token\":\"%s\",\"token_type\":\"Bearer\"}", access_token) > 0);
+		struct fake_reply token[] = { { .status = 200, .body = body } };
+		struct fake_reply disco[] = { { .status = 200, .body = discovery } };
+		struct fake_reply jwks[] = { { .status = 200, .body = test_keys_jwks(keys) } };
+		fake_route(DISCOVERY_URL, disco, 1);
+		fake_route(JWKS_URL, jwks, 1);
+		fake_route(DEVICE_URL, device_ok, 1);
+		fake_route(TOKEN_URL, token, 1);
+		run_login(&run);
+		if (want[i] == NULL)
+			assert_result(&run, LOGIN_APPROVED, "scope_source=jwt identity_source=jwt");
+		else
+			assert_result(&run, LOGIN_TOKEN_INVALID, want[i]);
+		assert_contains(fake_request_to(DEVICE_URL, 0)->body, "resource=https%3A%2F%2Fssh.example.test");
+		free(access_token);
+		free(body);
+	}
+}
+
+/* ---- IdP dialects: other shapes of the same facts (ARCHITECTURE.md) ---- */
+
+static const char *map_file(const char *text)
+{
+	static char setting[300];
+	char path[256];
+	snprintf(path, sizeof(path), "%s/users", scratch);
+	write_file(path, text, 0644);
+	snprintf(setting, sizeof(setting), "username_map=%s", path);
+	return setting;
+}
+
+static void test_github_answers_every_poll_with_200_and_names_users_by_number(void **state)
+{
+	(void)state;
+	/* GitHub: errors come with HTTP 200; slow_down carries the new interval; granted scopes
+	 * are comma separated; the stable identity is the numeric id of GET /user; memberships
+	 * come from /user/orgs and /user/teams. */
+	static const struct fake_reply token[] = {
+		{ .status = 200, .body = "{\"error\":\"authorization_pending\"}" },
+		{ .status = 200, .body = "{\"error\":\"slow_down\",\"interval\":15}" },
+		{ .status = 200,
+		  .body = "{\"access_token\":\"gho_x\",\"token_type\":\"bearer\",\"scope\":\"read:org,read:user\"}" },
+	};
+	static const struct fake_reply user[] = { { .status = 200,
+						    .body = "{\"login\":\"alice-renamed\",\"id\":583231}" } };
+	static const struct fake_reply orgs[] = { { .status = 200, .body = "[{\"login\":\"acme\"}]" } };
+	static const struct fake_reply teams[] = {
+		{ .status = 200, .body = "[{\"slug\":\"sre\",\"organization\":{\"login\":\"acme\"}}]" }
+	};
+	struct login_run run;
+	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
+		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme/sre",
+		  NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 3);
+	fake_route(USERINFO_URL, user, 1);
+	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", orgs, 1);
+	fake_route(USERINFO_URL "/teams?per_page=100&page=1", teams, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "id='583231'");
+	assert_true(gap_ms(TOKEN_URL, 0, 1) >= 5000);
+	assert_true(gap_ms(TOKEN_URL, 1, 2) >= 15000); /* the interval GitHub sent, more than +5 s */
+	assert_string_equal(run.identity.username, "583231");
+
+	/* The same, but alice is in no team called sre. */
+	static const struct fake_reply no_teams[] = { { .status = 200, .body = "[]" } };
+	fake_reset();
+	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
+		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme/sre",
+		  NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 3);
+	fake_route(USERINFO_URL, user, 1);
+	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", orgs, 1);
+	fake_route(USERINFO_URL "/teams?per_page=100&page=1", no_teams, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'acme/sre'");
+
+	/* A team entry of another shape (no slug) grants nothing, not even its organisation. */
+	static const struct fake_reply no_orgs[] = { { .status = 200, .body = "[]" } };
+	static const struct fake_reply odd_team[] = { { .status = 200,
+							.body = "[{\"organization\":{\"login\":\"acme\"}}]" } };
+	fake_reset();
+	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
+		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme", NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 3);
+	fake_route(USERINFO_URL, user, 1);
+	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", no_orgs, 1);
+	fake_route(USERINFO_URL "/teams?per_page=100&page=1", odd_team, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'acme'");
+
+	/* GitHub refusing the token (no read:org): a refusal after approval. */
+	static const struct fake_reply forbidden[] = { { .status = 403, .body = "{\"message\":\"Forbidden\"}" } };
+	fake_reset();
+	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
+		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme", NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 3);
+	fake_route(USERINFO_URL, user, 1);
+	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", forbidden, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_REFUSED_BY_IDP, "GitHub orgs refused the access token: HTTP 403");
+}
+
+static void test_a_200_that_is_an_oauth_error_is_no_approval(void **state)
+{
+	(void)state;
+	/* GitHub's pending poll is a 200: an outage after it is still an outage. */
+	static const struct fake_reply token[] = {
+		{ .status = 200, .body = "{\"error\":\"authorization_pending\"}" },
+		{ .status = 503, .body = "{}" },
+	};
+	struct login_run run;
+	configure(&run, NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, token, 2);
+	run_login(&run);
+	assert_result(&run, LOGIN_IDP_UNAVAILABLE, "token endpoint: HTTP 503");
+}
+
+static void test_oauth_errors_count_whatever_their_status(void **state)
+{
+	(void)state;
+	static const struct {
+		long status;
+		const char *body;
+		enum login_result want;
+		const char *reason;
+	} cases[] = {
+		{ 200, "{\"error\":\"access_denied\"}", LOGIN_DENIED, "access_denied at the IdP" },
+		{ 403, "{\"error\":\"access_denied\"}", LOGIN_DENIED, NULL },          /* Auth0 */
+		{ 400, "{\"error\":\"authorization_declined\"}", LOGIN_DENIED, NULL }, /* Entra */
+		{ 200, "{\"error\":\"expired_token\"}", LOGIN_EXPIRED, NULL },         /* GitHub */
+		{ 403, "{\"error\":\"expired_token\"}", LOGIN_EXPIRED, NULL },         /* Auth0 */
+		{ 200, "{\"error\":\"incorrect_device_code\"}", LOGIN_REFUSED_BY_IDP, "incorrect_device_code" },
+		{ 400, "{\"error\":\"bad_verification_code\"}", LOGIN_REFUSED_BY_IDP, NULL }, /* Entra */
+		{ 200, "{\"error\":\"device_flow_disabled\"}", LOGIN_CONFIG_ERROR, NULL },    /* GitHub */
+		{ 200, "{\"error\":\"incorrect_client_credentials\"}", LOGIN_CONFIG_ERROR, NULL },
+		/* Both an error and a token: no answer anyone can rely on, after a 200. */
+		{ 200, "{\"error\":\"authorization_pending\",\"access_token\":\"x\",\"token_type\":\"Bearer\"}",
+		  LOGIN_TOKEN_INVALID, "both an error and an access_token" },
+		/* 5xx stays the server's trouble, whatever its body says. */
+		{ 503, "{\"error\":\"access_denied\"}", LOGIN_IDP_UNAVAILABLE, NULL },
+		/* A 429 that is not SLOW_DOWN: an outage (before anyone approved). */
+		{ 429, "{\"error\":\"too_many_requests\"}", LOGIN_IDP_UNAVAILABLE, NULL },
+		{ 429, "", LOGIN_IDP_UNAVAILABLE, NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct login_run run;
+		fake_reset();
+		configure(&run, NULL);
+		usual_idp();
+		route_one(TOKEN_URL, cases[i].status, cases[i].body);
+		run_login(&run);
+		assert_result(&run, cases[i].want, cases[i].reason);
+		assert_int_equal(fake_requests_to(TOKEN_URL), 1);
+	}
+}
+
+static void test_auth0_pending_as_403_and_slow_down_as_429_with_retry_after(void **state)
+{
+	(void)state;
+	static const struct fake_reply token[] = {
+		{ .status = 403, .body = "{\"error\":\"authorization_pending\"}" },
+		{ .status = 429, .body = "{\"error\":\"slow_down\"}", .retry_after = 30 },
+		GRANTED,
+	};
+	struct login_run run;
+	configure(&run, "issuer=" IDP, "audience=https://api.example.test", "audience_param=audience",
+		  "scope_source=response", "identity_source=userinfo", NULL);
+	fake_route(DISCOVERY_URL, (const struct fake_reply[]){ { .status = 200, .body = discovery } }, 1);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, token, 3);
+	fake_route(USERINFO_URL, userinfo_alice, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_true(gap_ms(TOKEN_URL, 1, 2) >= 30000); /* Retry-After, longer than interval + 5 s */
+	assert_contains(fake_request_to(DEVICE_URL, 0)->body, "audience=https%3A%2F%2Fapi.example.test");
+	assert_lacks(fake_request_to(DEVICE_URL, 0)->body, "resource=");
+}
+
+static void test_google_verification_url_and_expanded_scopes(void **state)
+{
+	(void)state;
+	static const struct fake_reply device[] = {
+		{ .status = 200,
+		  .body = "{\"device_code\":\"dc\",\"user_code\":\"GQVQ-JKEC\",\"verification_url\":"
+			  "\"https://www.google.com/device\",\"expires_in\":1800,\"interval\":5}" }
+	};
+	static const struct fake_reply token[] = {
+		{ .status = 200,
+		  .body = "{\"access_token\":\"ya29\",\"token_type\":\"Bearer\",\"scope\":\"openid "
+			  "https://www.googleapis.com/auth/userinfo.email\"}" }
+	};
+	struct login_run run;
+	configure(&run, "scope=openid email", "require_scope=email", NULL);
+	usual_idp();
+	fake_route(DEVICE_URL, device, 1);
+	fake_route(TOKEN_URL, token, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	assert_contains(fake_shown(), "Open https://www.google.com/device and enter the code: GQVQ-JKEC");
+
+	/* The URL of another scope, or a prefix of the documented one, grants nothing else. */
+	static const struct fake_reply other[] = {
+		{ .status = 200,
+		  .body =
+		      "{\"access_token\":\"ya29\",\"token_type\":\"Bearer\",\"scope\":\"openid "
+		      "https://www.googleapis.com/auth/userinfo.emailx https://evil.test/auth/userinfo.email\"}" }
+	};
+	fake_reset();
+	configure(&run, "scope=openid email", "require_scope=email", NULL);
+	usual_idp();
+	fake_route(TOKEN_URL, other, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "required scope 'email' not granted");
+}
+
+static void test_zitadel_roles_object_names_the_groups(void **state)
+{
+	(void)state;
+	static const struct fake_reply user[] = {
+		{ .status = 200,
+		  .body = "{\"sub\":\"alice\",\"preferred_username\":\"alice\",\"urn:zitadel:iam:org:project:roles\":"
+			  "{\"ssh-login\":{\"2134\":\"acme.zitadel.cloud\"}}}" }
+	};
+	struct login_run run;
+	configure(&run, "groups_claim=urn:zitadel:iam:org:project:roles", "require_group=ssh-login", NULL);
+	usual_idp();
+	fake_route(USERINFO_URL, user, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "in a required group");
+
+	fake_reset();
+	configure(&run, "groups_claim=urn:zitadel:iam:org:project:roles", "require_group=admins", NULL);
+	usual_idp();
+	fake_route(USERINFO_URL, user, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'admins'");
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	keys = test_keys_new("k1");
+	if (keys == NULL || scratch_dir_create(scratch, sizeof(scratch), "pam_oauth2-flow") != 0)
+		return -1;
+	fake_reset();
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	test_keys_free(keys);
+	fake_reset();
+	return scratch_dir_remove(scratch);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_approved_login_polls_once_after_the_interval, setup),
+		cmocka_unit_test_setup(test_pending_polls_keep_the_interval, setup),
+		cmocka_unit_test_setup(test_slow_down_adds_five_seconds_for_good, setup),
+		cmocka_unit_test_setup(test_a_poll_timeout_backs_off_and_polls_again, setup),
+		cmocka_unit_test_setup(test_a_token_endpoint_that_keeps_timing_out_is_an_outage, setup),
+		cmocka_unit_test_setup(test_denial_and_expiry_end_polling, setup),
+		cmocka_unit_test_setup(test_the_code_expiring_ends_polling_unapproved, setup),
+		cmocka_unit_test_setup(test_the_login_deadline_cuts_the_last_poll_as_an_expiry, setup),
+		cmocka_unit_test_setup(test_a_poll_the_deadline_cuts_short_is_an_expiry_not_an_outage, setup),
+		cmocka_unit_test_setup(test_identity_requests_cut_by_the_deadline_are_expiries, setup),
+		cmocka_unit_test_setup(test_an_unreachable_idp_is_an_outage, setup),
+		cmocka_unit_test_setup(test_under_a_setuid_caller_an_outage_is_a_denial, setup),
+		cmocka_unit_test_setup(test_server_errors_before_approval_are_outages, setup),
+		cmocka_unit_test_setup(test_after_a_200_every_failure_is_a_refusal, setup),
+		cmocka_unit_test_setup(test_identity_unavailable_after_approval_is_a_refusal, setup),
+		cmocka_unit_test_setup(test_the_idp_refusing_our_client_is_a_configuration_error, setup),
+		cmocka_unit_test_setup(test_another_oauth_error_is_a_refusal, setup),
+		cmocka_unit_test_setup(test_a_malformed_device_answer_is_an_outage, setup),
+		cmocka_unit_test_setup(test_a_failed_conversation_is_a_conversation_error, setup),
+		cmocka_unit_test_setup(test_basic_and_post_clients_send_their_secret_their_way, setup),
+		cmocka_unit_test_setup(test_a_required_scope_must_be_granted, setup),
+		cmocka_unit_test_setup(test_a_response_without_scope_granted_what_was_asked, setup),
+		cmocka_unit_test_setup(test_introspection_is_authoritative_for_scopes, setup),
+		cmocka_unit_test_setup(test_another_identity_approving_is_not_authorized, setup),
+		cmocka_unit_test_setup(test_only_visible_ascii_is_exported, setup),
+		cmocka_unit_test_setup(test_userinfo_refusing_the_token_is_a_refusal, setup),
+		cmocka_unit_test_setup(test_an_email_identity_needs_email_verified, setup),
+		cmocka_unit_test_setup(test_case_folding_never_reaches_a_superuser, setup),
+		cmocka_unit_test_setup(test_a_required_group_must_be_present, setup),
+		cmocka_unit_test_setup(test_identity_from_a_verified_id_token_needs_no_userinfo, setup),
+		cmocka_unit_test_setup(test_an_id_token_the_idp_did_not_sign_is_refused, setup),
+		cmocka_unit_test_setup(test_an_id_token_for_another_audience_is_refused, setup),
+		cmocka_unit_test_setup(test_an_id_token_without_sub_is_refused, setup),
+		cmocka_unit_test_setup(test_an_id_token_must_be_one_and_say_when_it_was_issued, setup),
+		cmocka_unit_test_setup(test_auto_hands_over_to_userinfo_whose_sub_must_agree, setup),
+		cmocka_unit_test_setup(test_an_unknown_kid_fetches_the_keys_again_once, setup),
+		cmocka_unit_test_setup(test_keys_that_cannot_be_fetched_after_approval_are_a_refusal, setup),
+		cmocka_unit_test_setup(test_discovery_for_another_issuer_is_a_configuration_error, setup),
+		cmocka_unit_test_setup(test_discovery_falls_back_to_rfc8414, setup),
+		cmocka_unit_test_setup(test_a_jwt_access_token_is_checked_as_rfc_9068_says, setup),
+		cmocka_unit_test_setup(test_github_answers_every_poll_with_200_and_names_users_by_number, setup),
+		cmocka_unit_test_setup(test_oauth_errors_count_whatever_their_status, setup),
+		cmocka_unit_test_setup(test_a_200_that_is_an_oauth_error_is_no_approval, setup),
+		cmocka_unit_test_setup(test_auth0_pending_as_403_and_slow_down_as_429_with_retry_after, setup),
+		cmocka_unit_test_setup(test_google_verification_url_and_expanded_scopes, setup),
+		cmocka_unit_test_setup(test_zitadel_roles_object_names_the_groups, setup),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
