@@ -178,7 +178,7 @@ run_release() { # $1: release; prints one result line and returns 0 on pass
 	# the root needs it to reach the npm registry. A machine without one copies nothing.
 	if ls /usr/local/share/ca-certificates/*.crt >/dev/null 2>&1; then
 		cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
-		in_root 'update-ca-certificates' >/dev/null
+		in_root 'update-ca-certificates' >/dev/null 2>&1
 	fi
 	in_root 'chown -R _apt:root /var/cache/apt/archives/partial' 2>/dev/null || true
 	git clone -q "$top" "$root/root/pam_oauth2"
