@@ -152,13 +152,9 @@ enum token_outcome token_response_classify(long http_status, const char *body, s
 	memset(grant, 0, sizeof(*grant));
 	memset(error, 0, sizeof(*error));
 	*why = NULL;
-	/* 5xx is the server's trouble, whatever its body says. */
-	if (http_status >= 500) {
-		*why = "unexpected HTTP status";
-		return TOKEN_SERVER_ERROR;
-	}
 	/* An answer with an error member is an error whatever its status: RFC 6749 §5.2 says
-	 * 400, but GitHub answers 200, Auth0 403 and 429, older Dex 401. */
+	 * 400, but GitHub answers 200, Auth0 403 and 429, older Dex 401. Any other status (5xx
+	 * above all) is the server's trouble, whatever its body says. */
 	if ((http_status == 200 || (http_status >= 400 && http_status < 500)) && oauth_error_parse(body, len, error)) {
 		if (http_status == 200 && has_access_token(body, len)) {
 			memset(error, 0, sizeof(*error));

@@ -1002,12 +1002,13 @@ static const char *map_file(const char *text)
 	return setting;
 }
 
-static void test_github_answers_every_poll_with_200_and_names_users_by_number(void **state)
+/* A GitHub login: errors come with HTTP 200; slow_down carries the new interval; granted
+ * scopes are comma separated; the stable identity is the numeric id of GET /user;
+ * memberships come from /user/orgs and /user/teams (answered ORGS and TEAMS; NULL: no
+ * answer). REQUIRE_GROUP is the configured group. */
+static void github_login(struct login_run *run, const char *require_group, const char *orgs, const char *teams,
+			 long orgs_status)
 {
-	(void)state;
-	/* GitHub: errors come with HTTP 200; slow_down carries the new interval; granted scopes
-	 * are comma separated; the stable identity is the numeric id of GET /user; memberships
-	 * come from /user/orgs and /user/teams. */
 	static const struct fake_reply token[] = {
 		{ .status = 200, .body = "{\"error\":\"authorization_pending\"}" },
 		{ .status = 200, .body = "{\"error\":\"slow_down\",\"interval\":15}" },
@@ -1016,64 +1017,45 @@ static void test_github_answers_every_poll_with_200_and_names_users_by_number(vo
 	};
 	static const struct fake_reply user[] = { { .status = 200,
 						    .body = "{\"login\":\"alice-renamed\",\"id\":583231}" } };
-	static const struct fake_reply orgs[] = { { .status = 200, .body = "[{\"login\":\"acme\"}]" } };
-	static const struct fake_reply teams[] = {
-		{ .status = 200, .body = "[{\"slug\":\"sre\",\"organization\":{\"login\":\"acme\"}}]" }
-	};
-	struct login_run run;
-	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
-		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme/sre",
-		  NULL);
+	static struct fake_reply org_reply[1], team_reply[1];
+	char group[64];
+	snprintf(group, sizeof(group), "require_group=%s", require_group);
+	fake_reset();
+	configure(run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
+		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", group, NULL);
 	fake_route(DEVICE_URL, device_ok, 1);
 	fake_route(TOKEN_URL, token, 3);
 	fake_route(USERINFO_URL, user, 1);
-	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", orgs, 1);
-	fake_route(USERINFO_URL "/teams?per_page=100&page=1", teams, 1);
-	run_login(&run);
+	org_reply[0] = (struct fake_reply){ .status = orgs_status, .body = orgs };
+	team_reply[0] = (struct fake_reply){ .status = 200, .body = teams };
+	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", org_reply, 1);
+	if (teams != NULL)
+		fake_route(USERINFO_URL "/teams?per_page=100&page=1", team_reply, 1);
+	run_login(run);
+}
+
+static void test_github_answers_every_poll_with_200_and_names_users_by_number(void **state)
+{
+	(void)state;
+	struct login_run run;
+	const char *acme = "[{\"login\":\"acme\"}]",
+		   *sre = "[{\"slug\":\"sre\",\"organization\":{\"login\":\"acme\"}}]";
+	github_login(&run, "acme/sre", acme, sre, 200);
 	assert_result(&run, LOGIN_APPROVED, "id='583231'");
 	assert_true(gap_ms(TOKEN_URL, 0, 1) >= 5000);
 	assert_true(gap_ms(TOKEN_URL, 1, 2) >= 15000); /* the interval GitHub sent, more than +5 s */
 	assert_string_equal(run.identity.username, "583231");
 
 	/* The same, but alice is in no team called sre. */
-	static const struct fake_reply no_teams[] = { { .status = 200, .body = "[]" } };
-	fake_reset();
-	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
-		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme/sre",
-		  NULL);
-	fake_route(DEVICE_URL, device_ok, 1);
-	fake_route(TOKEN_URL, token, 3);
-	fake_route(USERINFO_URL, user, 1);
-	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", orgs, 1);
-	fake_route(USERINFO_URL "/teams?per_page=100&page=1", no_teams, 1);
-	run_login(&run);
+	github_login(&run, "acme/sre", acme, "[]", 200);
 	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'acme/sre'");
 
 	/* A team entry of another shape (no slug) grants nothing, not even its organisation. */
-	static const struct fake_reply no_orgs[] = { { .status = 200, .body = "[]" } };
-	static const struct fake_reply odd_team[] = { { .status = 200,
-							.body = "[{\"organization\":{\"login\":\"acme\"}}]" } };
-	fake_reset();
-	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
-		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme", NULL);
-	fake_route(DEVICE_URL, device_ok, 1);
-	fake_route(TOKEN_URL, token, 3);
-	fake_route(USERINFO_URL, user, 1);
-	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", no_orgs, 1);
-	fake_route(USERINFO_URL "/teams?per_page=100&page=1", odd_team, 1);
-	run_login(&run);
+	github_login(&run, "acme", "[]", "[{\"organization\":{\"login\":\"acme\"}}]", 200);
 	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'acme'");
 
 	/* GitHub refusing the token (no read:org): a refusal after approval. */
-	static const struct fake_reply forbidden[] = { { .status = 403, .body = "{\"message\":\"Forbidden\"}" } };
-	fake_reset();
-	configure(&run, "identity_source=userinfo", "scope=read:user read:org", "require_scope=read:org",
-		  "username_claim=id", map_file("583231 alice\n"), "groups_source=github", "require_group=acme", NULL);
-	fake_route(DEVICE_URL, device_ok, 1);
-	fake_route(TOKEN_URL, token, 3);
-	fake_route(USERINFO_URL, user, 1);
-	fake_route(USERINFO_URL "/orgs?per_page=100&page=1", forbidden, 1);
-	run_login(&run);
+	github_login(&run, "acme", "{\"message\":\"Forbidden\"}", NULL, 403);
 	assert_result(&run, LOGIN_REFUSED_BY_IDP, "GitHub orgs refused the access token: HTTP 403");
 }
 

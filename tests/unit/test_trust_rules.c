@@ -652,6 +652,31 @@ static void test_group_claim_of_wrong_type_is_group_missing(void **state)
 		assert_decides(bodies[i], &rules, "alice", IDENTITY_GROUP_MISSING);
 }
 
+static void test_group_with_a_nul_inside_is_not_that_group(void **state)
+{
+	(void)state;
+	struct identity_rules rules = group_rules("admins");
+	assert_decides("{\"preferred_username\":\"alice\",\"groups\":[\"admins\\u0000x\"]}", &rules, "alice",
+		       IDENTITY_GROUP_MISSING);
+	assert_decides("{\"preferred_username\":\"alice\",\"groups\":[\"staff\",\"admins\"]}", &rules, "alice",
+		       IDENTITY_ALLOWED);
+}
+
+static void test_map_lines_that_are_not_valid_grant_nothing(void **state)
+{
+	(void)state;
+	/* The loader refuses such a map; the lookup must not rely on that. */
+	assert_false(username_map_allows("ali\x07"
+					 "ce alice\n",
+					 "ali\x07"
+					 "ce",
+					 "alice", false));
+	assert_false(username_map_allows("bob\x7f bob\n", "bob\x7f", "bob", false));
+	assert_true(username_map_allows("ali\x07"
+					"ce alice\nbob bob\n",
+					"bob", "bob", false));
+}
+
 static void test_group_object_names_its_groups_by_its_members(void **state)
 {
 	(void)state;
@@ -1905,6 +1930,8 @@ int main(void)
 		cmocka_unit_test(test_group_array_skips_items_that_are_not_strings),
 		cmocka_unit_test(test_group_claim_absent_is_group_missing),
 		cmocka_unit_test(test_group_claim_of_wrong_type_is_group_missing),
+		cmocka_unit_test(test_group_with_a_nul_inside_is_not_that_group),
+		cmocka_unit_test(test_map_lines_that_are_not_valid_grant_nothing),
 		cmocka_unit_test(test_group_object_names_its_groups_by_its_members),
 		cmocka_unit_test(test_required_claims_must_hold_exactly),
 		cmocka_unit_test(test_groups_claim_name_is_configurable),
