@@ -166,6 +166,9 @@ run_release() { # $1: release; prints one result line and returns 0 on pass
 	hostname >"$root/etc/hostname"
 	printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$(hostname)" \
 		>"$root/etc/hosts"
+	# / must be a mount point, as on a real machine: "unshare --propagation private" (the
+	# hostile suite's private /etc/ssl/certs) fails with EINVAL on a plain chroot directory.
+	mount --bind "$root" "$root"
 	mount -t proc proc "$root/proc"
 	mount -t sysfs sysfs "$root/sys"
 	mount --bind /dev "$root/dev"
