@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The tokener copies each string and number it reads into its buffer, which grows and is
+ * freed unwiped: a body holding tokens would leave pieces of them in freed memory. */
+static void wipe_tokener_buffer(struct json_tokener *tokener)
+{
+	struct printbuf *buffer = tokener->pb;
+	if (buffer != NULL && buffer->buf != NULL && buffer->size > 0)
+		explicit_bzero(buffer->buf, (size_t)buffer->size);
+}
+
 struct json_object *json_parse_object(const char *body, size_t len, const char **why)
 {
 	*why = NULL;
@@ -33,6 +42,7 @@ struct json_object *json_parse_object(const char *body, size_t len, const char *
 	}
 	struct json_object *obj = json_tokener_parse_ex(tokener, body, (int)len);
 	enum json_tokener_error err = json_tokener_get_error(tokener);
+	wipe_tokener_buffer(tokener);
 	json_tokener_free(tokener);
 	if (err != json_tokener_success || !json_object_is_type(obj, json_type_object)) {
 		/* Not reached for checked text; kept so that a json-c that disagrees fails closed. */
