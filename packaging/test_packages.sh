@@ -21,7 +21,11 @@ service=pam-oauth2-pkgtest
 conf=/etc/security/pam_oauth2.conf
 cache=/var/cache/pam_oauth2
 multiarch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
-module=/lib/$multiarch/security/pam_oauth2.so
+# Where the package puts the module: beside this release's pam_unix.so (debian/rules), in
+# /lib/$multiarch/security on Debian 12 and /usr/lib/$multiarch/security on Debian 13.
+moddir=$(dpkg -L libpam-modules 2>/dev/null | grep '/security/pam_unix\.so$' | head -n 1)
+moddir=${moddir%/pam_unix.so}
+module=${moddir:-/usr/lib/$multiarch/security}/pam_oauth2.so
 marker="edited by packaging/test_packages.sh $$"
 # Every skip below is a failure under CI (tests/tap_skip.sh).
 . "$src/tests/tap_skip.sh"
@@ -102,7 +106,9 @@ if [ -z "$deb" ]; then
 	skip_rest 8 "no .deb"
 else
 	# 2: lintian reports no error (warnings and infos are printed as comments).
-	lintian -I "$deb" >"$work/lintian.out" 2>&1
+	# Its temporary files go into our work directory, which cleanup removes.
+	mkdir -p "$work/lintian-tmp"
+	TMPDIR="$work/lintian-tmp" lintian -I "$deb" >"$work/lintian.out" 2>&1
 	grep -v 'running with root privileges' "$work/lintian.out" | sed 's/^/# lintian: /'
 	if grep -q '^E: ' "$work/lintian.out"; then result FAIL "lintian: no errors" "$work/lintian.out"
 	else result OK "lintian: no errors"; fi
@@ -119,7 +125,7 @@ else
 	done
 	conffiles=$(dpkg-query -W -f='${Conffiles}' "$pkg" 2>/dev/null)
 	if [ -z "$missing" ] && echo "$conffiles" | grep -q " $conf "; then
-		result OK "module in /lib/$multiarch/security, tool, man pages; $conf is a conffile"
+		result OK "module in ${module%/*}, tool, man pages; $conf is a conffile"
 	else
 		echo "missing:$missing; conffiles: $conffiles" >"$work/files.out"
 		result FAIL "installed files and conffile" "$work/files.out"

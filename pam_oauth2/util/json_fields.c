@@ -1,23 +1,19 @@
 #include "config.h"
 
 #include "util/json_fields.h"
+#include "util/json_text.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* json-c's JSON_TOKENER_VALIDATE_UTF8 checks only that lead and continuation bytes pair up. It lets
- * through what RFC 3629 still forbids: overlong forms, surrogates and code points past U+10FFFF, all
- * told by the lead byte and, for some, the byte after it (RFC 3629 §4). */
-static bool has_forbidden_utf8(const unsigned char *s, size_t len)
+/* The tokener copies each string and number it reads into its buffer, which grows and is
+ * freed unwiped: a body holding tokens would leave pieces of them in freed memory. */
+static void wipe_tokener_buffer(struct json_tokener *tokener)
 {
-	for (size_t i = 0; i < len; i++) {
-		unsigned char next = i + 1 < len ? s[i + 1] : 0;
-		if (s[i] == 0xc0 || s[i] == 0xc1 || s[i] >= 0xf5 || (s[i] == 0xe0 && next < 0xa0) ||
-		    (s[i] == 0xed && next >= 0xa0) || (s[i] == 0xf0 && next < 0x90) || (s[i] == 0xf4 && next >= 0x90))
-			return true;
-	}
-	return false;
+	struct printbuf *buffer = tokener->pb;
+	if (buffer != NULL && buffer->buf != NULL && buffer->size > 0)
+		explicit_bzero(buffer->buf, (size_t)buffer->size);
 }
 
 struct json_object *json_parse_object(const char *body, size_t len, const char **why)
@@ -27,8 +23,16 @@ struct json_object *json_parse_object(const char *body, size_t len, const char *
 		*why = "empty body";
 		return NULL;
 	}
-	if (has_forbidden_utf8((const unsigned char *)body, len)) {
-		*why = "invalid UTF-8";
+	/* Strictness is ours (json_text.h), not JSON_TOKENER_STRICT's, whose meaning changes
+	 * between json-c releases; json-c then only builds the objects of text known good. */
+	*why = json_text_check(body, len, JSON_MAX_DEPTH);
+	if (*why != NULL)
+		return NULL;
+	size_t start = 0; /* the checked text holds a value: this stops before LEN */
+	while (body[start] == ' ' || body[start] == '\t' || body[start] == '\r' || body[start] == '\n')
+		start++;
+	if (body[start] != '{') {
+		*why = "JSON is not an object";
 		return NULL;
 	}
 	struct json_tokener *tokener = json_tokener_new_ex(JSON_MAX_DEPTH);
@@ -36,27 +40,14 @@ struct json_object *json_parse_object(const char *body, size_t len, const char *
 		*why = "out of memory";
 		return NULL;
 	}
-	json_tokener_set_flags(tokener, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
 	struct json_object *obj = json_tokener_parse_ex(tokener, body, (int)len);
 	enum json_tokener_error err = json_tokener_get_error(tokener);
-	size_t consumed = json_tokener_get_parse_end(tokener);
+	wipe_tokener_buffer(tokener);
 	json_tokener_free(tokener);
-	if (err != json_tokener_success || obj == NULL) {
+	if (err != json_tokener_success || !json_object_is_type(obj, json_type_object)) {
+		/* Not reached for checked text; kept so that a json-c that disagrees fails closed. */
 		json_object_put(obj);
-		*why = err == json_tokener_error_depth ? "JSON nested too deep" : "malformed JSON";
-		return NULL;
-	}
-	/* Only white space may follow the object (a NUL byte is none, though strchr would find it). */
-	for (size_t i = consumed; i < len; i++) {
-		if (body[i] == '\0' || strchr(" \t\r\n", body[i]) == NULL) {
-			json_object_put(obj);
-			*why = "data after the JSON object";
-			return NULL;
-		}
-	}
-	if (!json_object_is_type(obj, json_type_object)) {
-		json_object_put(obj);
-		*why = "JSON is not an object";
+		*why = "malformed JSON";
 		return NULL;
 	}
 	return obj;

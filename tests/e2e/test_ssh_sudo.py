@@ -107,6 +107,24 @@ class System:
         self.users = []
 
 
+_SSHD_VERSION = []
+
+
+def sshd_version():
+    """(major, minor) of /usr/sbin/sshd, from `sshd -V` ("OpenSSH_9.2p1 ...")."""
+    if not _SSHD_VERSION:
+        out = subprocess.run([SSHD, "-V"], capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        match = re.search(r"OpenSSH_(\d+)\.(\d+)", out.stderr + out.stdout)
+        if match is None:
+            raise RuntimeError(f"cannot tell the version of {SSHD}: {out.stderr!r}")
+        _SSHD_VERSION.append((int(match.group(1)), int(match.group(2))))
+    return _SSHD_VERSION[0]
+
+
+def sshd_has_pam_service_name():
+    return sshd_version() >= (9, 8)
+
+
 USER_MARK = "pam_oauth2 e2e test user"   # GECOS of the users we make
 
 
@@ -179,15 +197,20 @@ class Env:
         return name
 
     def sshd(self, tag, config, control="required", after=None, options=None):
-        """Starts an sshd of our own, started through a symlink so that its PAM service is
-        sshd-PREFIX-TAG (OpenSSH 9.2 names the service after the program)."""
+        """Starts an sshd of our own whose PAM service is sshd-PREFIX-TAG: named by
+        PAMServiceName where sshd has it (OpenSSH 9.8+; OpenSSH 10 ignores the program
+        name), else by starting it through a symlink of that name (9.2 names the service
+        after the program)."""
         name = f"sshd-{PREFIX}-{tag}"
         self.pam_service(name, config, control=control, after=after)
-        link = os.path.join("/usr/sbin", name)
-        self.system.add_path(link)
-        if os.path.lexists(link):
-            os.unlink(link)
-        os.symlink(SSHD, link)
+        if sshd_has_pam_service_name():
+            link = SSHD
+        else:
+            link = os.path.join("/usr/sbin", name)
+            self.system.add_path(link)
+            if os.path.lexists(link):
+                os.unlink(link)
+            os.symlink(SSHD, link)
         settings = {
             "ListenAddress": "127.0.0.1",
             "HostKey": self.host_key,
@@ -204,6 +227,11 @@ class Env:
             "LogLevel": "VERBOSE",
             "MaxStartups": "50",
         }
+        if sshd_has_pam_service_name():
+            settings["PAMServiceName"] = name
+            # OpenSSH 9.8 also began to refuse, for a while, an address whose logins
+            # failed: every client here is 127.0.0.1, and the suite fails logins on purpose.
+            settings["PerSourcePenalties"] = "no"
         settings.update(options or {})
         for _ in range(5):  # another process may take the free port before sshd binds it
             port = closed_port()

@@ -136,23 +136,13 @@ static void assert_lacks(const char *text, const char *part)
 	"\"expires_in\":" #expires ",\"interval\":" #interval "}"
 
 static const struct fake_reply device_ok[] = { { .status = 200, .body = DEVICE_BODY(300, 5) } };
-#define PENDING                                                                                                        \
-	{                                                                                                              \
-		.status = 400, .body = "{\"error\":\"authorization_pending\"}"                                         \
-	}
-#define SLOW_DOWN                                                                                                      \
-	{                                                                                                              \
-		.status = 400, .body = "{\"error\":\"slow_down\"}"                                                     \
-	}
-#define TIMED_OUT                                                                                                      \
-	{                                                                                                              \
-		.transport = HTTP_TIMEOUT                                                                              \
-	}
+/* Designators only, braced where used ({ PENDING }): clang-format 14 and 19 lay out a
+ * braced macro body differently. */
+#define PENDING .status = 400, .body = "{\"error\":\"authorization_pending\"}"
+#define SLOW_DOWN .status = 400, .body = "{\"error\":\"slow_down\"}"
+#define TIMED_OUT .transport = HTTP_TIMEOUT
 #define GRANTED                                                                                                        \
-	{                                                                                                              \
-		.status = 200,                                                                                         \
-		.body = "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"scope\":\"openid profile\"}"           \
-	}
+	.status = 200, .body = "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"scope\":\"openid profile\"}"
 static const struct fake_reply userinfo_alice[] = {
 	{ .status = 200, .body = "{\"sub\":\"alice\",\"preferred_username\":\"alice\"}" }
 };
@@ -172,7 +162,7 @@ static void route_one(const char *url, long status, const char *body)
 /* The usual IdP: a device code, a grant at the first poll, userinfo naming alice. */
 static void usual_idp(void)
 {
-	static const struct fake_reply token[] = { GRANTED };
+	static const struct fake_reply token[] = { { GRANTED } };
 	fake_route(DEVICE_URL, device_ok, 1);
 	fake_route(TOKEN_URL, token, 1);
 	fake_route(USERINFO_URL, userinfo_alice, 1);
@@ -219,7 +209,7 @@ static void test_approved_login_polls_once_after_the_interval(void **state)
 static void test_pending_polls_keep_the_interval(void **state)
 {
 	(void)state;
-	static const struct fake_reply token[] = { PENDING, PENDING, GRANTED };
+	static const struct fake_reply token[] = { { PENDING }, { PENDING }, { GRANTED } };
 	struct login_run run;
 	configure(&run, NULL);
 	usual_idp();
@@ -235,7 +225,7 @@ static void test_pending_polls_keep_the_interval(void **state)
 static void test_slow_down_adds_five_seconds_for_good(void **state)
 {
 	(void)state;
-	static const struct fake_reply token[] = { SLOW_DOWN, PENDING, GRANTED };
+	static const struct fake_reply token[] = { { SLOW_DOWN }, { PENDING }, { GRANTED } };
 	struct login_run run;
 	configure(&run, NULL);
 	usual_idp();
@@ -249,7 +239,7 @@ static void test_slow_down_adds_five_seconds_for_good(void **state)
 static void test_a_poll_timeout_backs_off_and_polls_again(void **state)
 {
 	(void)state;
-	static const struct fake_reply token[] = { TIMED_OUT, GRANTED };
+	static const struct fake_reply token[] = { { TIMED_OUT }, { GRANTED } };
 	struct login_run run;
 	configure(&run, NULL);
 	usual_idp();
@@ -264,7 +254,7 @@ static void test_a_poll_timeout_backs_off_and_polls_again(void **state)
 static void test_a_token_endpoint_that_keeps_timing_out_is_an_outage(void **state)
 {
 	(void)state;
-	static const struct fake_reply token[] = { TIMED_OUT };
+	static const struct fake_reply token[] = { { TIMED_OUT } };
 	struct login_run run;
 	configure(&run, "timeout=60", NULL);
 	usual_idp();
@@ -297,7 +287,7 @@ static void test_the_code_expiring_ends_polling_unapproved(void **state)
 {
 	(void)state;
 	static const struct fake_reply device[] = { { .status = 200, .body = DEVICE_BODY(12, 5) } };
-	static const struct fake_reply token[] = { PENDING };
+	static const struct fake_reply token[] = { { PENDING } };
 	struct login_run run;
 	configure(&run, NULL);
 	usual_idp();
@@ -311,7 +301,7 @@ static void test_the_code_expiring_ends_polling_unapproved(void **state)
 static void test_the_login_deadline_cuts_the_last_poll_as_an_expiry(void **state)
 {
 	(void)state;
-	static const struct fake_reply token[] = { PENDING };
+	static const struct fake_reply token[] = { { PENDING } };
 	struct login_run run;
 	configure(&run, "timeout=8", NULL);
 	usual_idp();
@@ -332,7 +322,7 @@ static void slow_person(void *data)
 static void test_a_poll_the_deadline_cuts_short_is_an_expiry_not_an_outage(void **state)
 {
 	(void)state;
-	static const struct fake_reply token[] = { TIMED_OUT };
+	static const struct fake_reply token[] = { { TIMED_OUT } };
 	struct login_run run;
 	configure(&run, "timeout=10", NULL);
 	usual_idp();
@@ -350,7 +340,7 @@ static void test_identity_requests_cut_by_the_deadline_are_expiries(void **state
 	static const struct fake_reply token[] = {
 		{ .status = 200, .body = "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\"}", .latency_ms = 3000 }
 	};
-	static const struct fake_reply userinfo[] = { TIMED_OUT };
+	static const struct fake_reply userinfo[] = { { TIMED_OUT } };
 	struct login_run run;
 	configure(&run, "timeout=10", "identity_source=userinfo", NULL);
 	usual_idp();
@@ -436,7 +426,7 @@ static void test_after_a_200_every_failure_is_a_refusal(void **state)
 static void test_identity_unavailable_after_approval_is_a_refusal(void **state)
 {
 	(void)state;
-	static const struct fake_reply userinfo_timeout[] = { TIMED_OUT };
+	static const struct fake_reply userinfo_timeout[] = { { TIMED_OUT } };
 	struct login_run run;
 	configure(&run, "identity_source=userinfo", NULL);
 	usual_idp();
@@ -1120,7 +1110,7 @@ static void test_auth0_pending_as_403_and_slow_down_as_429_with_retry_after(void
 	static const struct fake_reply token[] = {
 		{ .status = 403, .body = "{\"error\":\"authorization_pending\"}" },
 		{ .status = 429, .body = "{\"error\":\"slow_down\"}", .retry_after = 30 },
-		GRANTED,
+		{ GRANTED },
 	};
 	struct login_run run;
 	configure(&run, "issuer=" IDP, "audience=https://api.example.test", "audience_param=audience",

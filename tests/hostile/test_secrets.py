@@ -82,6 +82,7 @@ def proxied_config(stack, **overrides):
         "timeout": "60",
         "http_timeout": "5",
         "debug": "on",
+        "cache": "off",  # not the default /var/cache/pam_oauth2, which would keep entries
     }
     config.update(overrides)
     return {k: v for k, v in config.items() if v is not None}

@@ -411,7 +411,7 @@ def run_all(idp):
     def _():
         idp.reset_log()
         status, meta = idp.request("GET", "/.well-known/oauth-authorization-server")
-        expect(status == 200 and meta["issuer"] == idp.issuer, "RFC 8414 metadata (oidc-provider serves it)",
+        expect(status == 200 and meta["issuer"] == idp.issuer, "RFC 8414 metadata (the same document)",
                (status, meta))
         expect(meta["introspection_endpoint"] == idp.issuer + "/token/introspection"
                and meta["jwks_uri"] == idp.issuer + "/jwks", "endpoints", meta)

@@ -61,7 +61,7 @@ const CONFUSED_AS = 'pam-someone-else';
 // Every account has a second factor: the one-time code `${id}-otp` (see SIGN_IN_FACTORS).
 const ACCOUNTS = {
   alice: {
-    password: 'alice-pw', name: 'Alice Admin', email: 'alice@example.com',
+    password: 'alice-pw', name: 'Alice Ädmin', email: 'alice@example.com',
     email_verified: true, groups: ['admins', 'staff'], deniedScopes: [],
   },
   bob: {
@@ -510,6 +510,15 @@ function install(provider, signingKeys) {
       const b = ctx.body;
       if (b && typeof b === 'object' && !Buffer.isBuffer(b) && typeof b.error === 'string') entry.error = b.error;
     }
+  });
+
+  // RFC 8414 metadata: the same document as /.well-known/openid-configuration (same issuer).
+  // oidc-provider 8 serves only the OpenID Connect path (9 serves both, but needs Node 22).
+  provider.use(async (ctx, next) => {
+    if (ctx.path === '/.well-known/oauth-authorization-server' && ctx.method === 'GET') {
+      ctx.path = '/.well-known/openid-configuration';
+    }
+    await next();
   });
 
   // The rotating JWKS (logged above like the other endpoints).

@@ -42,9 +42,10 @@ PAM_CONV_ERR = 19
 CODE_LINE = re.compile(r"Open (\S+) and enter the code: (\S+)")
 
 
-def start_idp(workdir):
+def start_idp(workdir, env_overrides=None):
     """Copies the IdP's files into WORKDIR (the source tree may be read-only, as in
-    distcheck), links its node_modules, and starts it."""
+    distcheck), links its node_modules, and starts it (with ENV_OVERRIDES, such as a fixed
+    IDP_PORT)."""
     idp_src = os.path.join(SRC, "tests", "idp")
     idp_dir = os.path.join(workdir, "idp")
     os.makedirs(idp_dir, exist_ok=True)
@@ -55,7 +56,7 @@ def start_idp(workdir):
     os.symlink(IDP_MODULES, os.path.join(idp_dir, "node_modules"))
     sys.path.insert(0, idp_dir)
     import idp_fixture  # noqa: E402  (the copy just made)
-    idp = idp_fixture.TestIdP(os.path.join(workdir, "idp-run"))
+    idp = idp_fixture.TestIdP(os.path.join(workdir, "idp-run"), env_overrides)
     idp.start()
     return idp
 

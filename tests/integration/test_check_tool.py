@@ -18,11 +18,16 @@ def write_config(stack, name, text, secret=SECRET, secret_mode=0o600):
     directory = stack.new_dir(name)
     path = stack.write_secret(directory, secret)
     os.chmod(path, secret_mode)
-    body = text.format(issuer=stack.idp.issuer, ca=stack.idp.ca_file, secret=path)
+    # A cache of its own, removed with the test's directory: the default one
+    # (/var/cache/pam_oauth2) would keep an entry per run's issuer on the machine.
+    body = text.format(issuer=stack.idp.issuer, ca=stack.idp.ca_file, secret=path,
+                       cache=os.path.join(directory, "cache"))
     return stack.write_file(directory, "pam_oauth2.conf", body)
 
 
-GOOD = "issuer = {issuer}\nclient_id = pam-basic\nclient_secret_file = {secret}\nca_file = {ca}\nrequire_scope = ssh:login\n"
+GOOD = ("issuer = {issuer}\nclient_id = pam-basic\nclient_secret_file = {secret}\nca_file = {ca}\n"
+        "require_scope = ssh:login\ncache_dir = {cache}\n")
+FIRST_EXTRA_LINE = GOOD.count("\n") + 1  # the line number of a line added after GOOD
 
 
 def run(*args, stdin=None):
@@ -67,15 +72,17 @@ def test_config_problem_is_named_with_its_line(stack):
     path = write_config(stack, "check-bad-key", GOOD + "colour = blue\n")
     result = run("--config", path)
     Check.equal(result.returncode, 2, "exit status")
-    Check.contains(result.stdout, f"{path}:6: unknown key 'colour'", "problem and line")
+    Check.contains(result.stdout, f"{path}:{FIRST_EXTRA_LINE}: unknown key 'colour'", "problem and line")
 
 
 def test_every_config_problem_is_reported_with_its_line(stack):
     path = write_config(stack, "check-many", GOOD + "colour = blue\ntimeout = soon\nqr = sideways\nnonsense\n")
     result = run("--config", path, "--arg", "shape=round")
     Check.equal(result.returncode, 2, "exit status")
-    for needle in (f"{path}:6: unknown key 'colour'", f"{path}:7: timeout must be", f"{path}:8: qr must be one of",
-                   f"{path}:9: expected 'key = value'", "argument 'shape': unknown key 'shape'"):
+    line = FIRST_EXTRA_LINE
+    for needle in (f"{path}:{line}: unknown key 'colour'", f"{path}:{line + 1}: timeout must be",
+                   f"{path}:{line + 2}: qr must be one of", f"{path}:{line + 3}: expected 'key = value'",
+                   "argument 'shape': unknown key 'shape'"):
         Check.contains(result.stdout, needle, "problem and line")
 
 

@@ -12,7 +12,7 @@
 
 /* A point in time far from zero, so no test depends on the clock starting at 0. */
 #define T0 ((int64_t)1000000000)
-#define SECONDS(s) ((int64_t)(s)*1000)
+#define SECONDS(s) (1000 * (int64_t)(s))
 /* A login deadline that never matters. */
 #define NO_LOGIN_DEADLINE (T0 + SECONDS(100000))
 
