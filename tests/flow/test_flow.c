@@ -1088,7 +1088,7 @@ static void test_oauth_errors_count_whatever_their_status(void **state)
 		  LOGIN_TOKEN_INVALID, "both an error and an access_token" },
 		/* 5xx stays the server's trouble, whatever its body says. */
 		{ 503, "{\"error\":\"access_denied\"}", LOGIN_IDP_UNAVAILABLE, NULL },
-		/* A 429 that is not SLOW_DOWN: an outage (before anyone approved). */
+		/* A 429 that is not slow_down: an outage (before anyone approved). */
 		{ 429, "{\"error\":\"too_many_requests\"}", LOGIN_IDP_UNAVAILABLE, NULL },
 		{ 429, "", LOGIN_IDP_UNAVAILABLE, NULL },
 	};
@@ -1252,7 +1252,7 @@ static void test_the_amr_rule_reads_the_id_token_whatever_names_the_user(void **
 	fake_reset();
 	configure(&run, ISSUER_CONFIG, "require_amr=mfa", NULL);
 	signed_idp(&idp, claims_json("alice", "alice", ",\"amr\":[\"mfa\"]"), false, "k1");
-	static const struct fake_reply no_id_token[] = { GRANTED };
+	static const struct fake_reply no_id_token[] = { { GRANTED } };
 	fake_route(TOKEN_URL, no_id_token, 1);
 	fake_route(USERINFO_URL, userinfo_mfa, 1);
 	run_login(&run);
@@ -1468,7 +1468,7 @@ static void test_four_eyes_a_second_denial_or_expiry_denies(void **state)
 {
 	(void)state;
 	static const struct fake_reply denied = { .status = 400, .body = "{\"error\":\"access_denied\"}" };
-	static const struct fake_reply pending = PENDING;
+	static const struct fake_reply pending = { PENDING };
 	struct login_run run;
 	struct four_eyes_idp idp;
 	configure(&run, FOUR_EYES_CONFIG, NULL);
@@ -1494,7 +1494,7 @@ static void test_four_eyes_an_outage_after_the_first_approval_is_a_refusal(void 
 	/* Someone approved already: from here an outage must not reach an
 	 * authinfo_unavail fallback (house rule 1). */
 	static const struct fake_reply unavailable = { .status = 503, .body = "{}" };
-	static const struct fake_reply timed_out = TIMED_OUT;
+	static const struct fake_reply timed_out = { TIMED_OUT };
 	static const struct fake_reply device_down[] = { { .status = 200, .body = DEVICE_BODY(300, 5) },
 							 { .status = 503, .body = "{}" } };
 	const struct fake_reply *second[] = { &unavailable, &timed_out, NULL };
