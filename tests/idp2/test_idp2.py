@@ -193,9 +193,14 @@ def test_basic_secret_with_reserved_characters(stack):
     # (extract_basic_authorization) does not decode them, so a secret with reserved
     # characters never matches: an interoperability limit of authlib, pinned here (the
     # README says: use client_auth = post, or a secret of unreserved characters, with it).
+    # Other authlib releases (Debian 13 has a newer one) answer the same refusal in another
+    # shape; what must hold everywhere is that no code is shown and nothing is granted.
     result = login(stack, "basic-reserved", config(stack, client="pam-basic-reserved"))
-    Check.equal(result.result, H.PAM_SERVICE_ERR, "pam_authenticate (authlib refuses the encoded secret)")
-    Check.contains(result.log, "error=invalid_client", "log line")
+    if result.result == H.PAM_SUCCESS or result.user_code is not None:
+        raise AssertionError(f"authlib {stack.idp.version} took the encoded secret? result {result.result}")
+    if stack.idp.version.startswith("1.2."):
+        Check.equal(result.result, H.PAM_SERVICE_ERR, "pam_authenticate (authlib refuses the encoded secret)")
+        Check.contains(result.log, "error=invalid_client", "log line")
 
 
 @H.last
