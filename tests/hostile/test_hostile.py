@@ -29,7 +29,6 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -790,7 +789,7 @@ def bound(case, stack):
 
 
 def main():
-    global CERTS, RAW_DIR, WORKDIR, KEYS
+    global WORKDIR
     if os.geteuid() != 0:
         return H.missing_prerequisite("hostile tests need root (the module only trusts root-owned files)")
     names = [c.name for c in CASES]
@@ -800,28 +799,21 @@ def main():
     only = sys.argv[1:]
     cases = [c for c in CASES if not only or c.name in only]
     WORKDIR = common.new_workdir("pam_oauth2-hostile-")
-    try:
-        CERTS = FaultCerts(os.path.join(WORKDIR, "certs"))
-        KEYS = Keys(WORKDIR)
-        stack = H.Stack(WORKDIR, None)
+
+    def body(workdir):
+        global CERTS, RAW_DIR, KEYS, STACK
+        CERTS = FaultCerts(os.path.join(workdir, "certs"))
+        KEYS = Keys(workdir)
+        stack = H.Stack(workdir, None)
         RAW_DIR = common.install_raw_capture(stack)
         started = time.monotonic()
-        global STACK
         STACK = stack
         controls = [global_check_detects_unsafe_bytes, control_exact_claim_is_accepted,
                     setuid_caller_outages_are_refusals]
         rc = H.run_tap(controls + [bound(c, stack) for c in cases], parallel=24)
         print(f"# hostile suite: {len(cases)} cases in {time.monotonic() - started:.1f} s")
         return rc
-    except Exception:  # noqa: BLE001
-        print("Bail out! " + traceback.format_exc().strip().splitlines()[-1])
-        traceback.print_exc()
-        return 1
-    finally:
-        if os.environ.get("KEEP_TEST_DIR"):
-            print(f"# kept {WORKDIR}", file=sys.stderr)
-        else:
-            shutil.rmtree(WORKDIR, ignore_errors=True)
+    return H.run_suite("pam_oauth2-hostile-", body, WORKDIR)
 
 
 if __name__ == "__main__":

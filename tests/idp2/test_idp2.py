@@ -8,12 +8,9 @@ them it skips, and with CI set it fails instead.
 """
 
 import os
-import shutil
 import sys
-import tempfile
 import threading
 import time
-import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), "integration"))
@@ -236,32 +233,22 @@ def prerequisites():
 def main(argv):
     missing = prerequisites()
     if missing:
-        if os.environ.get("CI"):
-            print(f"Bail out! authlib tests cannot run: missing {', '.join(missing)}")
-            return 1
-        print(f"1..0 # SKIP authlib tests need {', '.join(missing)}")
-        return 0
+        return H.missing_prerequisite(f"authlib tests need {', '.join(missing)}")
     cases = [c for c in CASES if not argv or c.__name__ in argv]
-    workdir = tempfile.mkdtemp(prefix="pam_oauth2-idp2-")
-    idp = IdP2(os.path.join(workdir, "idp2"))
-    started = time.monotonic()
-    try:
-        idp.start()
-        print(f"# authlib {idp.version} at {idp.issuer}")
-        stack = H.Stack(workdir, idp)
-        rc = H.run_tap([H.bind(c, stack) for c in cases], parallel=8)
-        print(f"# idp2: {len(cases)} cases in {time.monotonic() - started:.1f} s")
-        return rc
-    except Exception:  # noqa: BLE001
-        print("Bail out! " + traceback.format_exc().strip().splitlines()[-1])
-        traceback.print_exc()
-        return 1
-    finally:
-        idp.stop()
-        if os.environ.get("KEEP_TEST_DIR"):
-            print(f"# kept {workdir}", file=sys.stderr)
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
+
+    def body(workdir):
+        idp = IdP2(os.path.join(workdir, "idp2"))
+        started = time.monotonic()
+        try:
+            idp.start()
+            print(f"# authlib {idp.version} at {idp.issuer}")
+            stack = H.Stack(workdir, idp)
+            rc = H.run_tap([H.bind(c, stack) for c in cases], parallel=8)
+            print(f"# idp2: {len(cases)} cases in {time.monotonic() - started:.1f} s")
+            return rc
+        finally:
+            idp.stop()
+    return H.run_suite("pam_oauth2-idp2-", body)
 
 
 if __name__ == "__main__":

@@ -446,23 +446,33 @@ def missing_prerequisite(reason):
     return 0
 
 
-def main(cases):
-    if os.geteuid() != 0:
-        return missing_prerequisite("integration tests need root (the module only trusts root-owned files)")
-    workdir = tempfile.mkdtemp(prefix="pam_oauth2-it-")
-    idp = None
+def run_suite(prefix, body, workdir=None):
+    """The frame every suite's main shares: BODY(workdir) -> exit status runs in a fresh
+    work directory (or WORKDIR); an exception is a TAP "Bail out!"; the directory is
+    removed afterwards unless KEEP_TEST_DIR is set. BODY stops its own servers."""
+    workdir = workdir or tempfile.mkdtemp(prefix=prefix)
     try:
-        idp = start_idp(workdir)
-        stack = Stack(workdir, idp)
-        return run_tap([bind(case, stack) for case in cases])
+        return body(workdir)
     except Exception:  # noqa: BLE001
         print("Bail out! " + traceback.format_exc().strip().splitlines()[-1])
         traceback.print_exc()
         return 1
     finally:
-        if idp is not None:
-            idp.stop()
         if os.environ.get("KEEP_TEST_DIR"):
             print(f"# kept {workdir}", file=sys.stderr)
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main(cases):
+    if os.geteuid() != 0:
+        return missing_prerequisite("integration tests need root (the module only trusts root-owned files)")
+
+    def body(workdir):
+        idp = start_idp(workdir)
+        try:
+            stack = Stack(workdir, idp)
+            return run_tap([bind(case, stack) for case in cases])
+        finally:
+            idp.stop()
+    return run_suite("pam_oauth2-it-", body)
