@@ -448,12 +448,7 @@ def bind(case, dialect):
 # ---------------------------------------------------------------- running
 
 def prerequisites():
-    missing = []
-    if os.geteuid() != 0:
-        missing.append("root (the module only trusts root-owned files)")
-    for path in (H.MODULE, H.PAM_DRIVE, H.SYSLOG_SHIM):
-        if not os.path.exists(path):
-            missing.append(f"{path} (make check builds it)")
+    missing = H.stack_prerequisites()
     if shutil.which("openssl") is None:
         missing.append("openssl")
     return missing

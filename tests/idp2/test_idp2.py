@@ -218,12 +218,7 @@ CASES = [test_public_client_approved, test_approved_after_pending_polls, test_de
 
 
 def prerequisites():
-    missing = []
-    if os.geteuid() != 0:
-        missing.append("root (the module only trusts root-owned files)")
-    for path in (H.MODULE, H.PAM_DRIVE, H.SYSLOG_SHIM):
-        if not os.path.exists(path):
-            missing.append(f"{path} (make check builds it)")
+    missing = H.stack_prerequisites()
     why = authlib_missing()
     if why:
         missing.append(why)

@@ -446,6 +446,19 @@ def missing_prerequisite(reason):
     return 0
 
 
+def stack_prerequisites():
+    """What every suite that drives the real PAM stack needs, as a list of what is missing:
+    root (the module trusts only root-owned files) and the built module, pam_drive and the
+    syslog shim."""
+    missing = []
+    if os.geteuid() != 0:
+        missing.append("root (the module only trusts root-owned files)")
+    for path in (MODULE, PAM_DRIVE, SYSLOG_SHIM):
+        if not os.path.exists(path):
+            missing.append(f"{path} (make check builds it)")
+    return missing
+
+
 def run_suite(prefix, body, workdir=None):
     """The frame every suite's main shares: BODY(workdir) -> exit status runs in a fresh
     work directory (or WORKDIR); an exception is a TAP "Bail out!"; the directory is
