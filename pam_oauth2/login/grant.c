@@ -17,6 +17,7 @@
 #include "rules/source_select.h"
 #include "util/json_fields.h"
 #include "util/sanitize.h"
+#include "util/strbuf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -185,7 +186,7 @@ static enum login_result check_scopes(struct login *login, const struct token_gr
 	char *shown_scope = sanitize_for_terminal(evidence->scope, strlen(evidence->scope), 256);
 	idp_debug(&login->idp, "granted scopes (scope_source=%s): '%s'", scope_source_name(*scope_source),
 		  shown_scope != NULL ? shown_scope : "?");
-	free(shown_scope);
+	secret_free(shown_scope); /* copies of claims are wiped like the claims */
 	char missing[128];
 	if (!scope_set_contains_all(evidence->scope, config->require_scope, missing, sizeof(missing)))
 		return login_fail(login, LOGIN_NOT_AUTHORIZED, "required scope '%s' not granted (scope_source=%s)",

@@ -57,7 +57,7 @@ static char *amr_shown(struct json_object *amr)
 		if (shown == NULL || (i > 0 && strbuf_append(&text, " ", 1) != 0) ||
 		    strbuf_append(&text, shown, strlen(shown)) != 0)
 			rc = -1;
-		free(shown);
+		secret_free(shown);
 	}
 	if (rc != 0 || strbuf_append(&text, "]", 1) != 0) {
 		strbuf_wipe_free(&text);
@@ -95,7 +95,7 @@ static enum auth_context_verdict decide_amr(struct json_object *claims, const st
 	char *shown = amr_shown(amr);
 	snprintf(detail, detail_size, "amr %s lacks %s of [%s]%s", shown != NULL ? shown : "?",
 		 rules->amr_all ? "some" : "any", rules->require_amr, rules->amr_all ? " (require_amr_mode=all)" : "");
-	free(shown);
+	secret_free(shown);
 	return AUTH_CONTEXT_AMR_LACKING;
 }
 
@@ -112,7 +112,7 @@ static enum auth_context_verdict decide_acr(struct json_object *claims, const st
 		return AUTH_CONTEXT_OK;
 	char *shown = sanitize_for_terminal(acr, strlen(acr), 96);
 	snprintf(detail, detail_size, "acr '%s' is none of [%s]", shown != NULL ? shown : "?", rules->require_acr);
-	free(shown);
+	secret_free(shown);
 	return AUTH_CONTEXT_ACR_MISMATCH;
 }
 

@@ -3,6 +3,7 @@
 #include "rules/identity_rules.h"
 
 #include "util/sanitize.h"
+#include "util/strbuf.h"
 #include "rules/scope_set.h"
 #include "rules/username_map.h"
 
@@ -140,7 +141,7 @@ static bool required_claims_hold(struct json_object *claims, const char *require
 			snprintf(detail, detail_size, "claim '%s' is %s%s%s, not '%.*s' (require_claim)", name,
 				 value != NULL ? "'" : "absent", value != NULL ? (shown != NULL ? shown : "?") : "",
 				 value != NULL ? "'" : "", (int)want_len, want);
-			free(shown);
+			secret_free(shown);
 			return false;
 		}
 	}
@@ -236,7 +237,7 @@ static enum identity_verdict bind_to_user(struct json_object *claims, const stru
 		goto done;
 	}
 done:
-	free(identity);
+	secret_free(identity);
 	return verdict;
 }
 
@@ -280,6 +281,6 @@ enum identity_verdict identity_decide(struct json_object *claims, const struct i
 			 rules->require_group != NULL && rules->require_group[0] != '\0' ? ", in a required group"
 											 : "");
 done:
-	free(shown);
+	secret_free(shown);
 	return verdict;
 }

@@ -1,6 +1,8 @@
 #include "config.h"
 
 #include "util/json_fields.h"
+
+#include <json-c/printbuf.h>
 #include "util/json_text.h"
 
 #include <stdint.h>
@@ -40,6 +42,11 @@ struct json_object *json_parse_object(const char *body, size_t len, const char *
 		*why = "out of memory";
 		return NULL;
 	}
+	/* The tokener copies each string it reads into a buffer that grows by realloc, which
+	 * frees the smaller block unwiped: sized once for the whole text beforehand, it never
+	 * grows, and the one block is wiped below. */
+	if (tokener->pb != NULL && printbuf_memset(tokener->pb, 0, 0, (int)len + 1) >= 0)
+		printbuf_reset(tokener->pb);
 	struct json_object *obj = json_tokener_parse_ex(tokener, body, (int)len);
 	enum json_tokener_error err = json_tokener_get_error(tokener);
 	wipe_tokener_buffer(tokener);

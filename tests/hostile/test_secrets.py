@@ -136,6 +136,9 @@ def leaks(text, kind, value):
     return found
 
 
+PUBLIC_CLAIMS = {"iss", "aud", "azp", "client_id", "scope", "sub", "preferred_username", "name", "email", "acr"}
+
+
 def b64url_bytes(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -151,7 +154,12 @@ def heap_leaks(pid, known):
         if kind in ("id_token", "access_token") and value.count(".") == 2:
             _header, payload, signature = value.split(".")
             wanted.append((f"{kind} signature bytes", b64url_bytes(signature)))
-            wanted.append((f"{kind} decoded claims", b64url_bytes(payload)))
+            # The claims the token alone carries (jti, at_hash, sid, ...): public values
+            # (the issuer, audiences, client id) stand in the discovery document and the
+            # configuration too, so finding them proves nothing.
+            for name, claim in json.loads(b64url_bytes(payload)).items():
+                if isinstance(claim, str) and len(claim) >= 16 and name not in PUBLIC_CLAIMS:
+                    wanted.append((f"{kind} decoded claim {name}", claim.encode()))
     if not wanted:
         return [], 0
     blobs = []
@@ -170,9 +178,12 @@ def heap_leaks(pid, known):
     memory = b"".join(blobs)
     found = []
     for what, raw in wanted:
-        for start in range(16, max(16, len(raw) - 24), 4):
-            if raw[start:start + 24] in memory:
-                found.append(f"heap after pam_end: {what} (24 bytes at offset {start})")
+        # Signatures: 24-byte windows past a chunk's first 16 bytes (malloc's own pointers);
+        # a claim's value: its 16-byte windows (it sits inside a larger decoded buffer).
+        size, first = (24, 16) if what.endswith("signature bytes") else (16, 0)
+        for start in range(first, max(first + 1, len(raw) - size + 1), 4):
+            if raw[start:start + size] in memory:
+                found.append(f"heap after pam_end: {what} ({size} bytes at offset {start})")
                 break
     return found, len(memory)
 
