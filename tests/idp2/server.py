@@ -29,6 +29,7 @@ Endpoints:
 """
 
 import http.server
+import inspect
 import json
 import secrets
 import ssl
@@ -209,7 +210,14 @@ class Server(AuthorizationServer):
                                                         scope=token.get("scope", ""), issued_at=time.time())
 
     def create_oauth2_request(self, request):
-        return OAuth2Request(request.method, request.uri, body=request.form, headers=request.headers)
+        # authlib 1.2 (Debian 12) takes the form as body=; from 1.3 on (Debian 13 has 1.6) the
+        # form is a payload object of its own.
+        if "body" in inspect.signature(OAuth2Request.__init__).parameters:
+            return OAuth2Request(request.method, request.uri, body=request.form, headers=request.headers)
+        from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+        oauth2 = OAuth2Request(request.method, request.uri, headers=request.headers)
+        oauth2.payload = BasicOAuth2Payload(request.form)
+        return oauth2
 
     def handle_response(self, status, body, headers):
         return status, body, headers
