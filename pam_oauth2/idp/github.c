@@ -4,6 +4,7 @@
 
 #include "idp/idp.h"
 #include "util/json_fields.h"
+#include "util/json_text.h"
 #include "util/sanitize.h"
 
 #include <stdio.h>
@@ -51,6 +52,13 @@ static enum idp_status fetch_page(struct idp *idp, const char *access_token, con
 	const char *why = "not a JSON array";
 	if (response.status_code != 200) {
 		status = idp_fail(idp, IDP_UNAVAILABLE, "%s: HTTP %ld", what, response.status_code);
+		goto done;
+	}
+	/* The same strict check as every other answer (json_text.h): grammar, UTF-8, depth, and
+	 * the whole body (json_tokener_parse alone would stop at a NUL and take what came before). */
+	const char *bad = json_text_check(response.body.data, response.body.len, JSON_MAX_DEPTH);
+	if (bad != NULL) {
+		status = idp_fail(idp, IDP_UNAVAILABLE, "%s: %s", what, bad);
 		goto done;
 	}
 	list = json_tokener_parse(response.body.data);

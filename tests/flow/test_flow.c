@@ -1044,6 +1044,11 @@ static void test_github_answers_every_poll_with_200_and_names_users_by_number(vo
 	github_login(&run, "acme", "[]", "[{\"organization\":{\"login\":\"acme\"}}]", 200);
 	assert_result(&run, LOGIN_NOT_AUTHORIZED, "is in none of the groups 'acme'");
 
+	/* A membership list that is not strict JSON (here: trailing text after the array) is
+	 * refused, and after the approval that is a refusal, not an outage. */
+	github_login(&run, "acme", "[{\"login\":\"acme\"}] [{\"login\":\"evil\"}]", "[]", 200);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "after approval: GitHub orgs:");
+
 	/* GitHub refusing the token (no read:org): a refusal after approval. */
 	github_login(&run, "acme", "{\"message\":\"Forbidden\"}", NULL, 403);
 	assert_result(&run, LOGIN_REFUSED_BY_IDP, "GitHub orgs refused the access token: HTTP 403");
