@@ -39,6 +39,7 @@ class IdP2:
         self.proc = None
         self.issuer = None
         self.version = None
+        self.decodes_basic = None
 
     @property
     def ca_file(self):
@@ -49,6 +50,12 @@ class IdP2:
         subprocess.run(["sh", os.path.join(SRC, "tests", "idp", "make_certs.sh"), self.dir], check=True)
         self.version = subprocess.run([PYTHON, "-c", "import authlib; print(authlib.__version__)"],
                                       capture_output=True, text=True, check=True).stdout.strip()
+        # Whether this authlib form-decodes a Basic header's id and secret (RFC 6749 §2.3.1):
+        # asked of the library itself, not guessed from its version.
+        probe = ("import base64; from authlib.oauth2.rfc6749.util import extract_basic_authorization as e; "
+                 "h = 'Basic ' + base64.b64encode(b'a%2B:b%2B').decode(); print(e({'Authorization': h}) == ('a+', 'b+'))")
+        self.decodes_basic = subprocess.run([PYTHON, "-c", probe], capture_output=True, text=True,
+                                            check=True).stdout.strip() == "True"
         self.proc = subprocess.Popen([PYTHON, os.path.join(HERE, "server.py"), self.dir], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()

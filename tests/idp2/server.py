@@ -108,6 +108,24 @@ class Token(dict):
         return False
 
 
+class FormRequest(OAuth2Request):
+    """authlib 1.3+ only: an OAuth2Request over an already parsed form (POST body)."""
+
+    def __init__(self, method, uri, form, headers):
+        super().__init__(method, uri, headers=headers)
+        from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
+        self._form = form
+        self.payload = BasicOAuth2Payload(form)
+
+    @property
+    def form(self):
+        return self._form
+
+    @property
+    def args(self):
+        return {}
+
+
 class Store:
     def __init__(self):
         self.lock = threading.Lock()
@@ -134,7 +152,8 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):
         # it out (RFC 8628 §3.1 makes it REQUIRED only without client authentication);
         # such a code then never matches its client at the token endpoint.
         client = super().authenticate_client(request)
-        request.data.setdefault("client_id", client.get_client_id())
+        form = request.payload.data if getattr(request, "payload", None) is not None else request.data
+        form.setdefault("client_id", client.get_client_id())
         return client
 
     def save_device_credential(self, client_id, scope, data):
@@ -211,13 +230,11 @@ class Server(AuthorizationServer):
 
     def create_oauth2_request(self, request):
         # authlib 1.2 (Debian 12) takes the form as body=; from 1.3 on (Debian 13 has 1.6) the
-        # form is a payload object of its own.
+        # form is a payload object of its own and the request must answer .form and .args
+        # itself (authlib's framework integrations subclass it the same way).
         if "body" in inspect.signature(OAuth2Request.__init__).parameters:
             return OAuth2Request(request.method, request.uri, body=request.form, headers=request.headers)
-        from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
-        oauth2 = OAuth2Request(request.method, request.uri, headers=request.headers)
-        oauth2.payload = BasicOAuth2Payload(request.form)
-        return oauth2
+        return FormRequest(request.method, request.uri, request.form, request.headers)
 
     def handle_response(self, status, body, headers):
         return status, body, headers

@@ -187,17 +187,19 @@ def test_unknown_device_code_is_a_refusal(stack):
 
 def test_basic_secret_with_reserved_characters(stack):
     # RFC 6749 §2.3.1: client id and secret are form-encoded before Basic. authlib 1.2.0
-    # (extract_basic_authorization) does not decode them, so a secret with reserved
-    # characters never matches: an interoperability limit of authlib, pinned here (the
-    # README says: use client_auth = post, or a secret of unreserved characters, with it).
-    # Other authlib releases (Debian 13 has a newer one) answer the same refusal in another
-    # shape; what must hold everywhere is that no code is shown and nothing is granted.
+    # (Debian 12; extract_basic_authorization) does not decode them, so a secret with
+    # reserved characters never matches: an interoperability limit of that authlib, pinned
+    # here (the README says: use client_auth = post, or a secret of unreserved characters,
+    # with it). authlib 1.6.0 (Debian 13) decodes them, and the same login succeeds. Which
+    # of the two this authlib does is asked of the library itself (the fixture's probe).
+    if stack.idp.decodes_basic:
+        result = login(stack, "basic-reserved", config(stack, client="pam-basic-reserved"), approve(stack))
+        expect_success(stack, result)
+        return
     result = login(stack, "basic-reserved", config(stack, client="pam-basic-reserved"))
-    if result.result == H.PAM_SUCCESS or result.user_code is not None:
-        raise AssertionError(f"authlib {stack.idp.version} took the encoded secret? result {result.result}")
-    if stack.idp.version.startswith("1.2."):
-        Check.equal(result.result, H.PAM_SERVICE_ERR, "pam_authenticate (authlib refuses the encoded secret)")
-        Check.contains(result.log, "error=invalid_client", "log line")
+    Check.equal(result.result, H.PAM_SERVICE_ERR, "pam_authenticate (authlib refuses the encoded secret)")
+    Check.equal(result.user_code, None, "no code shown")
+    Check.contains(result.log, "error=invalid_client", "log line")
 
 
 @H.last
