@@ -153,21 +153,37 @@ static bool signature_verifies(const struct jws *jws, const struct jws_alg *alg,
 		signature = der;
 		signature_len = (size_t)der_len;
 	}
+	/* RSA and ECDSA: the digest first, then EVP_PKEY_verify over it. OpenSSL 3.4+
+	 * (Debian 13 has 3.5) keeps a copy of the signature in a digest-verify context and
+	 * frees it without wiping it (the "set signature" of its message-signing API); the
+	 * verify of a digest reads it in place. Same checks, padding and algorithms. EdDSA
+	 * hashes internally (RFC 8032): it has only the one-shot digest-verify. */
 	bool valid = false;
-	EVP_MD_CTX *md_ctx = EVP_MD_CTX_new();
+	unsigned char digest[EVP_MAX_MD_SIZE];
+	unsigned int digest_len = 0;
+	EVP_MD *md = alg->digest != NULL ? EVP_MD_fetch(NULL, alg->digest, NULL) : NULL;
 	EVP_PKEY_CTX *pkey_ctx = NULL;
-	if (md_ctx != NULL && EVP_DigestVerifyInit_ex(md_ctx, &pkey_ctx, alg->digest, NULL, NULL, key, NULL) == 1) {
-		bool ready = true;
-		if (alg->kty == JWK_RSA) {
-			ready = EVP_PKEY_CTX_set_rsa_padding(pkey_ctx, alg->rsa_padding) == 1 &&
-				(alg->rsa_padding != RSA_PKCS1_PSS_PADDING ||
-				 EVP_PKEY_CTX_set_rsa_pss_saltlen(pkey_ctx, RSA_PSS_SALTLEN_DIGEST) == 1);
+	if (md != NULL) {
+		if (EVP_Digest(jws->signing_input, strlen(jws->signing_input), digest, &digest_len, md, NULL) == 1 &&
+		    (pkey_ctx = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL)) != NULL &&
+		    EVP_PKEY_verify_init(pkey_ctx) == 1 && EVP_PKEY_CTX_set_signature_md(pkey_ctx, md) == 1) {
+			bool ready = true;
+			if (alg->kty == JWK_RSA) {
+				ready = EVP_PKEY_CTX_set_rsa_padding(pkey_ctx, alg->rsa_padding) == 1 &&
+					(alg->rsa_padding != RSA_PKCS1_PSS_PADDING ||
+					 EVP_PKEY_CTX_set_rsa_pss_saltlen(pkey_ctx, RSA_PSS_SALTLEN_DIGEST) == 1);
+			}
+			valid = ready && EVP_PKEY_verify(pkey_ctx, signature, signature_len, digest, digest_len) == 1;
 		}
-		valid = ready &&
+		EVP_PKEY_CTX_free(pkey_ctx);
+		EVP_MD_free(md);
+	} else if (alg->digest == NULL) {
+		EVP_MD_CTX *md_ctx = EVP_MD_CTX_new();
+		valid = md_ctx != NULL && EVP_DigestVerifyInit_ex(md_ctx, NULL, NULL, NULL, NULL, key, NULL) == 1 &&
 			EVP_DigestVerify(md_ctx, signature, signature_len, (const unsigned char *)jws->signing_input,
 					 strlen(jws->signing_input)) == 1;
+		EVP_MD_CTX_free(md_ctx);
 	}
-	EVP_MD_CTX_free(md_ctx);
 	if (der != NULL)
 		OPENSSL_clear_free(der, signature_len);
 	return valid;
