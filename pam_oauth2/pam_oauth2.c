@@ -123,6 +123,10 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		.host = host,
 		.service = pam_item_string(pamh, PAM_SERVICE),
 		.rhost = pam_item_string(pamh, PAM_RHOST),
+		.tty = pam_item_string(pamh, PAM_TTY),
+		/* Set by sshd (auth-pam.c) before keyboard-interactive; tests/e2e/SSH_AUTH_INFO.md. */
+		.auth_info = pam_getenv(pamh, "SSH_AUTH_INFO_0"),
+		.caller_uid = (long)getuid(),
 		.user_is_superuser = local_account_is_superuser(user),
 		/* sudo, su and pkexec keep the invoking user's real uid while they authenticate. */
 		.caller_can_interrupt = getuid() != 0,

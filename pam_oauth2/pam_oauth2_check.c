@@ -4,9 +4,11 @@
 #include "config.h"
 
 #include "config/pitfalls.h"
+#include "io/clock.h"
 #include "io/local_account.h"
 #include "login/check.h"
 #include "login/flow.h"
+#include "login/remember.h"
 #include "login/result.h"
 #include "config/oauth2_config.h"
 
@@ -28,6 +30,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"Usage: pam_oauth2-check --config FILE [--arg KEY=VALUE]... [--service NAME]\n"
 		"       pam_oauth2-check --login USER [--config FILE] [--arg KEY=VALUE]... [--service NAME]\n"
+		"       pam_oauth2-check --remembered | --forget USER | --forget-all [--config FILE]\n"
 		"       pam_oauth2-check --list-keys\n"
 		"\n"
 		"Loads the configuration exactly as pam_oauth2.so does (FILE, default %s, then\n"
@@ -39,6 +42,8 @@ static void usage(FILE *out)
 		"                  printing every decision (endpoints, scope and identity sources, granted\n"
 		"                  scopes, the identity and the rule that matched or refused)\n"
 		"  --service NAME  the PAM service name to show (default pam_oauth2-check)\n"
+		"  --remembered    lists the remembered approvals in remember_dir (no secrets)\n"
+		"  --forget USER   drops USER's remembered approvals; --forget-all drops them all\n"
 		"  --list-keys     prints every configuration key: name, type, default, help\n"
 		"Exit status: 0 when a login can work (or worked), 1 when not, 2 for usage or\n"
 		"configuration errors. Nothing secret is printed.\n",
@@ -126,22 +131,22 @@ struct request {
 	char *config_arg; /* "config=FILE", or NULL */
 	const char *user; /* --login USER, or NULL for --config */
 	const char *service;
+	enum { MEMORY_NONE, MEMORY_LIST, MEMORY_FORGET, MEMORY_FORGET_ALL } memory;
+	const char *forget_user;
 };
 
 /* Parses the options into REQUEST. Returns -1 to go on, or the exit status to end with. */
 static int parse_options(int argc, char **argv, struct request *request)
 {
 	static const struct option options[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "login", required_argument, NULL, 'l' },
-		{ "arg", required_argument, NULL, 'a' },
-		{ "service", required_argument, NULL, 's' },
-		{ "list-keys", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{ "config", required_argument, NULL, 'c' }, { "login", required_argument, NULL, 'l' },
+		{ "arg", required_argument, NULL, 'a' },    { "service", required_argument, NULL, 's' },
+		{ "list-keys", no_argument, NULL, 'k' },    { "remembered", no_argument, NULL, 'r' },
+		{ "forget", required_argument, NULL, 'f' }, { "forget-all", no_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },         { NULL, 0, NULL, 0 },
 	};
 	int option;
-	while ((option = getopt_long(argc, argv, "c:l:a:s:kh", options, NULL)) != -1) {
+	while ((option = getopt_long(argc, argv, "c:l:a:s:khrf:F", options, NULL)) != -1) {
 		switch (option) {
 		case 'c':
 			free(request->config_arg);
@@ -163,6 +168,16 @@ static int parse_options(int argc, char **argv, struct request *request)
 		case 's':
 			request->service = optarg;
 			break;
+		case 'r':
+			request->memory = MEMORY_LIST;
+			break;
+		case 'f':
+			request->memory = MEMORY_FORGET;
+			request->forget_user = optarg;
+			break;
+		case 'F':
+			request->memory = MEMORY_FORGET_ALL;
+			break;
 		case 'k':
 			list_keys();
 			return EXIT_WORKS;
@@ -174,7 +189,9 @@ static int parse_options(int argc, char **argv, struct request *request)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind != argc || (request->config_arg == NULL && request->user == NULL)) {
+	if (optind != argc ||
+	    (request->config_arg == NULL && request->user == NULL && request->memory == MEMORY_NONE) ||
+	    (request->memory != MEMORY_NONE && request->user != NULL)) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -182,6 +199,45 @@ static int parse_options(int argc, char **argv, struct request *request)
 		request->module_args[request->module_argc++] = request->config_arg;
 	request->module_args[request->module_argc] = NULL;
 	return -1;
+}
+
+/* One record, without its refresh token: whose, where, by whom, how old, how reused. */
+static void print_record(void *data, const struct remember_record *record, bool revalidates)
+{
+	const struct oauth2_config *config = data;
+	int64_t age = clock_wall_seconds() - record->approved_at;
+	long left = config->remember - (long)age;
+	printf("user=%s service=%s rhost=%s sub=%s username=%s age=%llds left=%lds reuse=%s revalidated=%s\n",
+	       record->user, record->service, record->rhost, record->sub, record->username, (long long)age,
+	       left > 0 ? left : 0, revalidates ? "refresh-token" : "time-only",
+	       record->revalidated_at > 0 ? "yes" : "no");
+}
+
+/* --remembered, --forget USER, --forget-all. */
+static int run_memory(const struct oauth2_config *config, const struct request *request)
+{
+	const char *why = NULL;
+	int count;
+	if (request->memory == MEMORY_LIST) {
+		count = login_remember_list(config, print_record, (void *)config, &why);
+		if (count >= 0)
+			printf("%d remembered approval%s in %s (remember = %ld s)\n", count, count == 1 ? "" : "s",
+			       config->remember_dir, config->remember);
+	} else {
+		count =
+		    login_remember_forget(config, request->memory == MEMORY_FORGET ? request->forget_user : NULL, &why);
+		if (count >= 0)
+			printf("dropped %d remembered approval%s\n", count, count == 1 ? "" : "s");
+	}
+	if (count < 0 && strcmp(why, "directory is missing") == 0) {
+		printf("no remembered approvals: %s does not exist\n", config->remember_dir);
+		return EXIT_WORKS;
+	}
+	if (count < 0) {
+		fprintf(stderr, "pam_oauth2-check: %s: %s\n", config->remember_dir, why);
+		return EXIT_FAILS;
+	}
+	return EXIT_WORKS;
 }
 
 /* --config: the check of every step; --login USER: a whole login, every decision printed. */
@@ -200,6 +256,7 @@ static enum login_result run_request(pam_handle_t *pamh, const struct oauth2_con
 		.user = request->user,
 		.host = host,
 		.service = request->service,
+		.caller_uid = (long)getuid(),
 		.user_is_superuser = local_account_is_superuser(request->user),
 	};
 	struct login_identity identity;
@@ -226,6 +283,12 @@ int main(int argc, char **argv)
 		free(request.config_arg);
 		return EXIT_USAGE;
 	}
+	if (request.memory != MEMORY_NONE) {
+		int code = run_memory(&config, &request);
+		oauth2_config_free(&config);
+		free(request.config_arg);
+		return code;
+	}
 	printf("ok   %-30s client %s, scope '%s', require_scope '%s'\n", "configuration", config.client_id,
 	       config.scope, config.require_scope);
 	/* Warnings, not failures: choices that work but are weak, and known IdP pitfalls. */
@@ -235,6 +298,8 @@ int main(int argc, char **argv)
 	openlog("pam_oauth2-check", LOG_PERROR | LOG_PID, LOG_AUTHPRIV);
 	if (request.user != NULL)
 		config.debug = true;
+	/* --login shows a whole device flow: it neither uses nor leaves a remembered approval. */
+	config.remember = 0;
 	struct pam_conv conversation = { terminal_conversation, NULL };
 	pam_handle_t *pamh = NULL;
 	int exit_code = EXIT_FAILS;

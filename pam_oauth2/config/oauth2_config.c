@@ -4,10 +4,12 @@
 
 #include "jose/jws.h"
 #include "util/sanitize.h"
+#include "rules/remember_record.h"
 #include "rules/scope_set.h"
 #include "rules/source_select.h"
 #include "rules/username_map.h"
 #include "io/trusted_file.h"
+#include "util/sha256_hex.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
@@ -99,20 +101,23 @@ const struct config_key oauth2_config_keys[] = {
 	  .default_value = "300",
 	  .min = 5,
 	  .max = 3600,
-	  .help = "seconds one login may take at most, waiting for approval included" },
+	  .help = "seconds one login may take at most, waiting for approval included",
+	  .outside_policy = true },
 	{ .name = "http_timeout",
 	  .type = CONFIG_SECONDS,
 	  .offset = FIELD(http_timeout),
 	  .default_value = "10",
 	  .min = 1,
 	  .max = 120,
-	  .help = "seconds one HTTP request may take at most" },
+	  .help = "seconds one HTTP request may take at most",
+	  .outside_policy = true },
 	{ .name = "qr",
 	  .type = CONFIG_CHOICE,
 	  .offset = FIELD(qr),
 	  .default_value = "utf8",
 	  .choices = qr_mode_names,
-	  .help = "QR code of the verification URL: utf8 (half blocks), ascii or off" },
+	  .help = "QR code of the verification URL: utf8 (half blocks), ascii or off",
+	  .outside_policy = true },
 	{ .name = "prompt",
 	  .type = CONFIG_CHOICE,
 	  .offset = FIELD(prompt),
@@ -120,13 +125,15 @@ const struct config_key oauth2_config_keys[] = {
 	  .choices = prompt_names,
 	  .help =
 	      "enter: show everything in one prompt and wait for Enter before polling (works with sshd); none: show, "
-	      "then poll" },
+	      "then poll",
+	  .outside_policy = true },
 	{ .name = "debug",
 	  .type = CONFIG_BOOL,
 	  .offset = FIELD(debug),
 	  .default_value = "off",
 	  .choices = bool_names,
-	  .help = "log each step at LOG_DEBUG (never a secret)" },
+	  .help = "log each step at LOG_DEBUG (never a secret)",
+	  .outside_policy = true },
 	{ .name = "audience",
 	  .type = CONFIG_STRING,
 	  .offset = FIELD(audience),
@@ -239,26 +246,46 @@ const struct config_key oauth2_config_keys[] = {
 	  .offset = FIELD(export_claims),
 	  .default_value = "on",
 	  .choices = bool_names,
-	  .help = "put OAUTH2_SUB, OAUTH2_USERNAME and OAUTH2_ISSUER into the PAM environment for the session" },
+	  .help = "put OAUTH2_SUB, OAUTH2_USERNAME and OAUTH2_ISSUER into the PAM environment for the session",
+	  .outside_policy = true },
 	{ .name = "cache",
 	  .type = CONFIG_BOOL,
 	  .offset = FIELD(cache),
 	  .default_value = "on",
 	  .choices = bool_names,
 	  .help = "keep discovery documents and signing keys on disk between logins (validated like fresh ones on "
-		  "every use)" },
+		  "every use)",
+	  .outside_policy = true },
 	{ .name = "cache_dir",
 	  .type = CONFIG_PATH,
 	  .offset = FIELD(cache_dir),
 	  .default_value = CACHEDIR,
-	  .help = "the cache directory: created mode 0700, and ignored unless root-owned with no group/other access" },
+	  .help = "the cache directory: created mode 0700, and ignored unless root-owned with no group/other access",
+	  .outside_policy = true },
 	{ .name = "cache_ttl",
 	  .type = CONFIG_SECONDS,
 	  .offset = FIELD(cache_ttl),
 	  .default_value = "3600",
 	  .min = 0,
 	  .max = 86400,
-	  .help = "seconds a cached entry is kept at most (less when the IdP's Cache-Control or Expires says so)" },
+	  .help = "seconds a cached entry is kept at most (less when the IdP's Cache-Control or Expires says so)",
+	  .outside_policy = true },
+	{ .name = "remember",
+	  .type = CONFIG_SECONDS,
+	  .offset = FIELD(remember),
+	  .default_value = "0",
+	  .min = 0,
+	  .max = REMEMBER_SECONDS_MAX,
+	  .help = "seconds an approval is remembered for the same service, user, remote host and SSH key (0: off); "
+		  "with a refresh token (ask for offline_access) each reuse is revalidated at the IdP",
+	  .outside_policy = true },
+	{ .name = "remember_dir",
+	  .type = CONFIG_PATH,
+	  .offset = FIELD(remember_dir),
+	  .default_value = REMEMBER_DIR_DEFAULT,
+	  .help = "where remembered approvals are kept: created mode 0700 (keep it on tmpfs), and ignored unless "
+		  "root-owned with no group/other access",
+	  .outside_policy = true },
 	{ .name = NULL },
 };
 
@@ -764,6 +791,18 @@ static int rule_approver_group(struct oauth2_config *config, uid_t file_owner, s
 	return 0;
 }
 
+/* A remembered approval would stand in for both people's: the second person's approval
+ * is asked for on every login. */
+static int rule_remember(struct oauth2_config *config, uid_t file_owner, struct problems *problems)
+{
+	(void)file_owner;
+	if (config->remember > 0 && config->approver_group[0] != '\0') {
+		problem(problems, "remember cannot be used with approver_group: a four-eyes approval is for one login");
+		return -1;
+	}
+	return 0;
+}
+
 /* In order: client_auth's default is settled before the secret is read. */
 static const struct {
 	const char *name;
@@ -778,6 +817,7 @@ static const struct {
 	{ "require_claim", rule_require_claim },
 	{ "auth context", rule_auth_context },
 	{ "approver_group", rule_approver_group },
+	{ "remember", rule_remember },
 	{ "client authentication", rule_client_auth },
 	{ "required scopes", rule_required_scopes },
 	{ "timeouts", rule_timeouts },
@@ -909,4 +949,43 @@ void oauth2_config_free(struct oauth2_config *config)
 	config->client_secret = NULL;
 	free(config->username_map_content);
 	config->username_map_content = NULL;
+}
+
+int oauth2_config_fingerprint(const struct oauth2_config *config, char out[CONFIG_FINGERPRINT_HEX + 1])
+{
+	struct strbuf text;
+	strbuf_init(&text, 0);
+	int rc = strbuf_append_str(&text, "pam_oauth2 policy 1\n");
+	for (size_t i = 0; rc == 0 && i < KEY_COUNT; i++) {
+		const struct config_key *key = &oauth2_config_keys[i];
+		const void *field = (const char *)config + key->offset;
+		if (key->outside_policy)
+			continue;
+		switch (key->type) {
+		case CONFIG_SECONDS:
+			rc = strbuf_appendf(&text, "%s=%ld\n", key->name, *(const long *)field);
+			break;
+		case CONFIG_CHOICE:
+			rc = strbuf_appendf(&text, "%s=%d\n", key->name, *(const int *)field);
+			break;
+		case CONFIG_BOOL:
+			rc = strbuf_appendf(&text, "%s=%d\n", key->name, *(const bool *)field ? 1 : 0);
+			break;
+		default: {
+			/* Values hold no control characters (convert_value): a newline ends each. */
+			const char *value = *(char *const *)field;
+			rc = strbuf_appendf(&text, "%s%s%s\n", key->name, value != NULL ? "=" : " unset",
+					    value != NULL ? value : "");
+		}
+		}
+	}
+	/* The map's content, not only its path: an edited map may admit other people. */
+	if (rc == 0 && config->username_map_content != NULL)
+		rc = strbuf_appendf(&text, "username_map content %zu\n%s", strlen(config->username_map_content),
+				    config->username_map_content);
+	const char *parts[] = { text.data != NULL ? text.data : "" };
+	if (rc == 0)
+		rc = sha256_hex(parts, 1, out);
+	strbuf_wipe_free(&text);
+	return rc;
 }

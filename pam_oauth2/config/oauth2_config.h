@@ -13,6 +13,8 @@
 #define CONFIG_LINE_MAX 4096
 /* Files the module trusts (configuration, secrets, maps, CA bundle, cache) belong to root. */
 #define TRUSTED_OWNER 0
+/* remember_dir: on tmpfs, so nothing remembered outlives a reboot. */
+#define REMEMBER_DIR_DEFAULT "/run/pam_oauth2"
 
 enum client_auth { CLIENT_AUTH_UNSET = -1, CLIENT_AUTH_NONE, CLIENT_AUTH_BASIC, CLIENT_AUTH_POST };
 enum prompt_mode { PROMPT_ENTER, PROMPT_NONE };
@@ -65,6 +67,8 @@ struct oauth2_config {
 	bool cache;
 	char *cache_dir;
 	long cache_ttl;
+	long remember;      /* seconds an approval is remembered; 0: off */
+	char *remember_dir; /* where remembered approvals are kept (root-only, tmpfs) */
 
 	char *client_secret;        /* read from client_secret_file; wiped on free */
 	char *username_map_content; /* read from username_map */
@@ -81,6 +85,9 @@ struct config_key {
 	long min, max;              /* CONFIG_SECONDS */
 	const char *const *choices; /* CONFIG_CHOICE and CONFIG_BOOL: names, index = value */
 	const char *help;
+	/* Does not change who may log in or how (display, timing, caching): left out of the
+	 * fingerprint that keys remembered approvals. */
+	bool outside_policy;
 };
 
 /* The table of every key, ended by an entry with a NULL name. */
@@ -105,5 +112,13 @@ int oauth2_config_check(struct oauth2_config *config, int argc, const char **arg
 			uid_t file_owner, config_problem_report report, void *data);
 
 void oauth2_config_free(struct oauth2_config *config);
+
+#define CONFIG_FINGERPRINT_HEX 64
+
+/* The identity of a loaded configuration for remembered approvals: SHA-256 over every key
+ * that decides who may log in and how (issuer, client, scopes, identity rules, the
+ * username map's content, ...), so that a record written under another configuration is
+ * never reused. Returns 0, or -1 (memory, OpenSSL). */
+int oauth2_config_fingerprint(const struct oauth2_config *config, char out[CONFIG_FINGERPRINT_HEX + 1]);
 
 #endif

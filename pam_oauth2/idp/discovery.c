@@ -62,6 +62,8 @@ done:
 enum idp_status idp_resolve_endpoints(struct idp *idp)
 {
 	const struct oauth2_config *config = idp->config;
+	if (idp->endpoints_resolved)
+		return IDP_OK;
 	if (config->issuer != NULL) {
 		enum idp_status status = discover(idp);
 		if (status != IDP_OK)
@@ -81,5 +83,6 @@ enum idp_status idp_resolve_endpoints(struct idp *idp)
 		return idp_fail(
 		    idp, IDP_MISCONFIGURED,
 		    "no device_authorization_endpoint or token_endpoint (set them, or an issuer that has them)");
+	idp->endpoints_resolved = true;
 	return IDP_OK;
 }

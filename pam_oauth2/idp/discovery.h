@@ -9,7 +9,7 @@ struct idp;
 
 /* Sets IDP->endpoints: the configuration's, else those discovered from the issuer (from
  * the disk cache when a valid copy is there). A document for another issuer, or none at
- * all, is IDP_MISCONFIGURED. */
+ * all, is IDP_MISCONFIGURED. Once resolved, later calls in the same login do nothing. */
 enum idp_status idp_resolve_endpoints(struct idp *idp);
 
 #endif

@@ -38,6 +38,7 @@ struct idp {
 
 	struct provider_metadata discovered;
 	struct idp_endpoints endpoints; /* the configuration's, else the discovered ones */
+	bool endpoints_resolved;        /* once per login, whoever asks first */
 
 	struct jwk_set keys; /* fetched when a signature is first checked */
 	bool keys_loaded;

@@ -7,6 +7,8 @@
 #include "util/form_encode.h"
 
 #include "util/json_fields.h"
+#include "util/sanitize.h"
+#include "rules/remember_record.h"
 #include "rules/scope_set.h"
 #include "util/strbuf.h"
 
@@ -92,6 +94,16 @@ static enum token_outcome parse_grant(const char *body, size_t len, struct token
 	status = json_get_string(obj, "id_token", ID_TOKEN_MAX, &grant->id_token);
 	if (status != JSON_FIELD_OK && status != JSON_FIELD_ABSENT) {
 		*why = "id_token invalid";
+		goto done;
+	}
+	/* Kept only in a root-only record (remember), and written there only as visible ASCII
+	 * (RFC 6749 Appendix A.17 allows VSCHAR): anything else is no refresh token to us. */
+	status = json_get_string(obj, "refresh_token", REFRESH_TOKEN_MAX, &grant->refresh_token);
+	if (status == JSON_FIELD_OK && !is_visible_ascii(grant->refresh_token, strlen(grant->refresh_token))) {
+		secret_free(grant->refresh_token);
+		grant->refresh_token = NULL;
+	} else if (status != JSON_FIELD_OK && status != JSON_FIELD_ABSENT) {
+		*why = "refresh_token invalid";
 		goto done;
 	}
 	outcome = TOKEN_GRANTED;
@@ -180,6 +192,7 @@ void token_grant_clear(struct token_grant *grant)
 {
 	secret_free(grant->access_token);
 	secret_free(grant->id_token);
+	secret_free(grant->refresh_token);
 	free(grant->scope);
 	memset(grant, 0, sizeof(*grant));
 }
@@ -200,21 +213,18 @@ static long retry_after_seconds(const struct http_response *response)
 	return 0;
 }
 
-enum idp_status idp_poll_token(struct idp *idp, const char *device_code, struct token_answer *answer)
+/* One request to the token endpoint with the grant's fields already in BODY (wiped here). */
+static enum idp_status token_request(struct idp *idp, struct strbuf *body, struct token_answer *answer)
 {
-	memset(answer, 0, sizeof(*answer));
-	struct strbuf body;
-	strbuf_init(&body, 0);
-	if (form_append_field(&body, "grant_type", DEVICE_CODE_GRANT) != 0 ||
-	    form_append_field(&body, "device_code", device_code) != 0 || idp_append_client_fields(idp, &body) != 0) {
-		strbuf_wipe_free(&body);
+	if (idp_append_client_fields(idp, body) != 0) {
+		strbuf_wipe_free(body);
 		return idp_fail(idp, IDP_NO_MEMORY, "out of memory");
 	}
 	struct http_response response;
 	enum http_status transport = HTTP_FAILED;
 	enum idp_status status =
-	    idp_exchange(idp, "token request", idp->endpoints.token, body.data, NULL, &response, &transport);
-	strbuf_wipe_free(&body);
+	    idp_exchange(idp, "token request", idp->endpoints.token, body->data, NULL, &response, &transport);
+	strbuf_wipe_free(body);
 	/* A 200 means someone approved, whatever went wrong after the status line (unless it
 	 * turns out to carry an OAuth error, as GitHub's do). */
 	answer->approved = response.status_code == 200;
@@ -237,5 +247,33 @@ enum idp_status idp_poll_token(struct idp *idp, const char *device_code, struct 
 		status = idp_fail(idp, IDP_UNAVAILABLE, "token endpoint: HTTP %ld, %s", response.status_code,
 				  why != NULL ? why : "unexpected answer");
 	http_response_clear(&response);
+	return status;
+}
+
+enum idp_status idp_poll_token(struct idp *idp, const char *device_code, struct token_answer *answer)
+{
+	memset(answer, 0, sizeof(*answer));
+	struct strbuf body;
+	strbuf_init(&body, 0);
+	if (form_append_field(&body, "grant_type", DEVICE_CODE_GRANT) != 0 ||
+	    form_append_field(&body, "device_code", device_code) != 0) {
+		strbuf_wipe_free(&body);
+		return idp_fail(idp, IDP_NO_MEMORY, "out of memory");
+	}
+	return token_request(idp, &body, answer);
+}
+
+enum idp_status idp_refresh_token(struct idp *idp, const char *refresh_token, struct token_answer *answer)
+{
+	memset(answer, 0, sizeof(*answer));
+	struct strbuf body;
+	strbuf_init(&body, 0);
+	if (form_append_field(&body, "grant_type", "refresh_token") != 0 ||
+	    form_append_field(&body, "refresh_token", refresh_token) != 0) {
+		strbuf_wipe_free(&body);
+		return idp_fail(idp, IDP_NO_MEMORY, "out of memory");
+	}
+	enum idp_status status = token_request(idp, &body, answer);
+	answer->approved = false;
 	return status;
 }

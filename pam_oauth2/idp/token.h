@@ -26,9 +26,10 @@ enum token_outcome {
 };
 
 struct token_grant {
-	char *access_token; /* secret */
-	char *id_token;     /* secret; NULL when none */
-	char *scope;        /* NULL when the response left it out (RFC 6749 §5.1); space separated,
+	char *access_token;  /* secret */
+	char *id_token;      /* secret; NULL when none */
+	char *refresh_token; /* secret; NULL when none was issued (RFC 6749 §5.1: optional) */
+	char *scope;         /* NULL when the response left it out (RFC 6749 §5.1); space separated,
 			     * with the short names of Google's scope URLs added: at most 2 * SCOPE_MAX */
 };
 
@@ -56,5 +57,12 @@ struct idp;
  * IDP_UNAVAILABLE (transport, 5xx, 429, a malformed answer — with ANSWER->approved when
  * that answer was a 200), or IDP_DEADLINE. */
 enum idp_status idp_poll_token(struct idp *idp, const char *device_code, struct token_answer *answer);
+
+/* RFC 6749 §6: a refresh_token grant for REFRESH_TOKEN, with the client's authentication,
+ * for the same scopes as first granted. The answer as idp_poll_token's: IDP_OK with
+ * ANSWER->outcome (TOKEN_GRANTED with the new grant; invalid_grant, the grant revoked or
+ * the account disabled, is TOKEN_EXPIRED); ANSWER->approved is never set (nobody
+ * approved anything now). */
+enum idp_status idp_refresh_token(struct idp *idp, const char *refresh_token, struct token_answer *answer);
 
 #endif

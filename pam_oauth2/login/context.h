@@ -12,6 +12,12 @@ struct login_context {
 	const char *host;
 	const char *service;
 	const char *rhost;
+	const char *tty;
+	/* sshd's SSH_AUTH_INFO_0 from the PAM environment: how the client authenticated so
+	 * far ("publickey ssh-ed25519 AAAA..." with AuthenticationMethods publickey,
+	 * keyboard-interactive); part of a remembered approval's key. NULL when unset. */
+	const char *auth_info;
+	long caller_uid; /* the real uid: sudo's invoking user; root for sshd */
 	/* The PAM user's account has uid 0: its name is matched exactly, whatever
 	 * username_case says ("Root" at the IdP never becomes root). */
 	bool user_is_superuser;

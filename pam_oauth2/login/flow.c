@@ -9,6 +9,7 @@
 #include "io/pam_conversation.h"
 #include "login/display.h"
 #include "login/grant.h"
+#include "login/remember.h"
 #include "login/session.h"
 #include "rules/device_poll.h"
 
@@ -141,12 +142,15 @@ static enum login_result withhold_outage(struct login *login, enum login_result 
 
 /* Steps 1-3 for ROLE: a device code, shown, polled for until the first final answer. On
  * LOGIN_CONTINUE GRANT holds the grant. */
-static enum login_result approval_round(struct login *login, enum grant_role role, struct token_grant *grant)
+static enum login_result approval_round(struct login *login, struct login_memory *memory, enum grant_role role,
+					struct token_grant *grant)
 {
 	struct device_authorization auth = { 0 };
 	/* Step 1: RFC 8628 §3.1-3.2. */
 	enum login_result result = login_step(login, idp_request_device_code(&login->idp, &auth));
 	int64_t issued_at_ms = clock_monotonic_ms();
+	if (result == LOGIN_CONTINUE && memory != NULL)
+		login_remember_shown(login, memory, &auth);
 	if (result == LOGIN_CONTINUE)
 		result = show_code(login, &auth, role);
 	if (result == LOGIN_CONTINUE)
@@ -161,7 +165,7 @@ static enum login_result approval_round(struct login *login, enum grant_role rol
 static enum login_result four_eyes_round(struct login *login)
 {
 	struct token_grant grant = { 0 };
-	enum login_result result = approval_round(login, GRANT_APPROVER, &grant);
+	enum login_result result = approval_round(login, NULL, GRANT_APPROVER, &grant);
 	if (result == LOGIN_CONTINUE)
 		result = login_judge_grant(login, &grant, GRANT_APPROVER);
 	token_grant_clear(&grant);
@@ -178,19 +182,30 @@ enum login_result login_flow_run(pam_handle_t *pamh, const struct oauth2_config 
 				 size_t reason_size)
 {
 	struct login login;
+	struct login_memory memory = { .lock_fd = -1 };
 	struct token_grant grant = { 0 };
 	memset(identity, 0, sizeof(*identity));
 	enum login_result result = login_begin(&login, pamh, config, context, identity, reason, reason_size);
+	/* A remembered approval, or the approval another login with the same key waits for
+	 * (remember = SECONDS; login/remember.c), before any device code. */
+	bool asked = false;
+	if (result == LOGIN_CONTINUE)
+		result = login_remember_begin(&login, &memory);
 	if (result == LOGIN_CONTINUE)
 		result = login_step(&login, idp_resolve_endpoints(&login.idp));
-	if (result == LOGIN_CONTINUE)
-		result = approval_round(&login, GRANT_REQUESTER, &grant);
+	if (result == LOGIN_CONTINUE) {
+		asked = true;
+		result = approval_round(&login, &memory, GRANT_REQUESTER, &grant);
+	}
 	if (result == LOGIN_CONTINUE)
 		result = login_judge_grant(&login, &grant, GRANT_REQUESTER);
+	if (result == LOGIN_APPROVED && asked)
+		login_remember_keep(&login, &memory, &grant);
 	token_grant_clear(&grant);
 	if (result == LOGIN_APPROVED && config->approver_group[0] != '\0')
 		result = four_eyes_round(&login);
 	result = withhold_outage(&login, result);
+	login_remember_end(&login, &memory, result);
 	/* A refused four-eyes round leaves no approver's or requester's identity behind. */
 	if (result != LOGIN_APPROVED)
 		memset(identity, 0, sizeof(*identity));

@@ -5,6 +5,7 @@
 #include <security/_pam_types.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 static const struct {
 	int pam_code;
@@ -56,6 +57,17 @@ const char *login_result_name(enum login_result result)
 	if ((unsigned)result >= sizeof(results) / sizeof(results[0]))
 		return "unknown";
 	return results[result].name;
+}
+
+bool login_result_from_name(const char *name, enum login_result *result)
+{
+	for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+		if (results[i].name != NULL && strcmp(results[i].name, name) == 0) {
+			*result = (enum login_result)i;
+			return true;
+		}
+	}
+	return false;
 }
 
 enum login_result login_result_of_idp(enum idp_status status, bool approved, char *reason, size_t reason_size)

@@ -43,4 +43,7 @@ enum login_result login_result_of_idp(enum idp_status status, bool approved, cha
 /* A short word for the log line ("approved", "denied", ...). */
 const char *login_result_name(enum login_result result);
 
+/* The result a login_result_name NAME stands for (a burst's end note); false when none. */
+bool login_result_from_name(const char *name, enum login_result *result);
+
 #endif

@@ -36,6 +36,8 @@ static struct {
 	int conversation_code;
 	void (*enter_hook)(void *data);
 	void *enter_data;
+	void (*sleep_hook)(void *data);
+	void *sleep_data;
 } fake;
 
 static char *copy(const char *text)
@@ -95,6 +97,12 @@ void fake_on_enter(void (*hook)(void *data), void *data)
 {
 	fake.enter_hook = hook;
 	fake.enter_data = data;
+}
+
+void fake_on_sleep(void (*hook)(void *data), void *data)
+{
+	fake.sleep_hook = hook;
+	fake.sleep_data = data;
 }
 
 void fake_conversation_fails(int pam_code)
@@ -170,6 +178,8 @@ void clock_sleep_ms(int64_t ms)
 {
 	if (ms > 0)
 		fake.now_ms += ms;
+	if (fake.sleep_hook != NULL)
+		fake.sleep_hook(fake.sleep_data);
 }
 
 /* ---- io/http_client.h ---- */

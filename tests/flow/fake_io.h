@@ -46,6 +46,9 @@ void fake_on_request(const char *url, void (*hook)(const struct fake_request *re
 /* Called when the module waits for Enter (after the code is shown). */
 void fake_on_enter(void (*hook)(void *data), void *data);
 
+/* Called after every sleep (another process doing its part meanwhile). */
+void fake_on_sleep(void (*hook)(void *data), void *data);
+
 /* What the conversation answers: PAM_SUCCESS by default. */
 void fake_conversation_fails(int pam_code);
 

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #define IDP "https://idp.test"
@@ -1540,6 +1542,503 @@ static int group_teardown(void **state)
 	return scratch_dir_remove(scratch);
 }
 
+/* ---- remembered approvals (remember = SECONDS; login/remember.c) ---- */
+
+#define GRANTED_RT                                                                                                     \
+	.status = 200, .body = "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"scope\":\"openid profile\","    \
+			       "\"refresh_token\":\"rt-first-4711\"}"
+#define REFRESHED                                                                                                      \
+	.status = 200, .body = "{\"access_token\":\"at-2\",\"token_type\":\"Bearer\",\"scope\":\"openid profile\","    \
+			       "\"refresh_token\":\"rt-second-0815\"}"
+
+struct memory_dir {
+	char dir[64];
+	char remember_dir[96]; /* "remember_dir=DIR/run" (created by the module) */
+};
+
+/* The records live in root-only files: these cases need root (CI runs as root). */
+static void memory_dir_create(struct memory_dir *memory)
+{
+	if (geteuid() != 0) {
+		if (getenv("CI") != NULL)
+			fail_msg("remembered approvals need root (their directory must be root's)");
+		skip();
+	}
+	assert_int_equal(scratch_dir_create(memory->dir, sizeof(memory->dir), "flow-remember"), 0);
+	snprintf(memory->remember_dir, sizeof(memory->remember_dir), "remember_dir=%s/run", memory->dir);
+}
+
+/* The path of the one entry ending in SUFFIX (".approval", ".lock"), or "" when none. */
+static void memory_entry(const struct memory_dir *memory, const char *suffix, char *path, size_t size)
+{
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%s/run", memory->dir);
+	path[0] = '\0';
+	DIR *listing = opendir(dir);
+	if (listing == NULL)
+		return;
+	for (struct dirent *entry; (entry = readdir(listing)) != NULL;) {
+		size_t len = strlen(entry->d_name);
+		if (len > strlen(suffix) && strcmp(entry->d_name + len - strlen(suffix), suffix) == 0 &&
+		    entry->d_name[0] != '.')
+			snprintf(path, size, "%s/%s", dir, entry->d_name);
+	}
+	closedir(listing);
+}
+
+static char *memory_read(const char *path)
+{
+	FILE *file = fopen(path, "r");
+	if (file == NULL)
+		return strdup("");
+	static char text[8192];
+	size_t got = fread(text, 1, sizeof(text) - 1, file);
+	text[got] = '\0';
+	fclose(file);
+	return strdup(text);
+}
+
+static void memory_write(const char *path, const char *text)
+{
+	FILE *file = fopen(path, "w");
+	assert_non_null(file);
+	fputs(text, file);
+	fclose(file);
+	chmod(path, 0600);
+}
+
+/* A first login, approved with a device code (and a refresh token when GRANT has one). */
+static void remembered_first_login(const struct memory_dir *memory, const struct fake_reply *grant)
+{
+	struct login_run run;
+	configure(&run, "remember=600", memory->remember_dir, NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, grant, 1);
+	fake_route(USERINFO_URL, userinfo_alice, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "preferred_username='alice'");
+}
+
+static void memory_dir_remove(struct memory_dir *memory)
+{
+	scratch_dir_remove(memory->dir);
+}
+
+static void test_remember_reuses_an_approval_with_one_refresh(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED_RT } }, refreshed[] = { { REFRESHED } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	char record[256], dir[128];
+	memory_entry(&memory, ".approval", record, sizeof(record));
+	assert_true(record[0] != '\0');
+	struct stat st;
+	snprintf(dir, sizeof(dir), "%s/run", memory.dir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	assert_int_equal(stat(record, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	char *text = memory_read(record);
+	assert_contains(text, "refresh_token rt-first-4711\n");
+	assert_contains(text, "sub alice\n");
+	free(text);
+
+	size_t before = fake_request_count();
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_route(TOKEN_URL, refreshed, 1);
+	fake_advance_ms(30 * 1000);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "remembered approval_age=30s revalidated=yes sub=alice");
+	assert_string_equal(run.identity.sub, "alice");
+	/* One refresh-token request (RFC 6749 §6), checked like a fresh login; no device code. */
+	assert_int_equal(fake_requests_to(DEVICE_URL), 1);
+	assert_int_equal(fake_requests_to(TOKEN_URL), 2);
+	const struct fake_request *refresh = fake_request_to(TOKEN_URL, 1);
+	assert_contains(refresh->body, "grant_type=refresh_token");
+	assert_contains(refresh->body, "refresh_token=rt-first-4711");
+	assert_contains(refresh->body, "client_id=pam-public");
+	assert_int_equal(fake_request_count() - before, 2); /* the refresh, and userinfo for the identity */
+	/* The rotated refresh token replaces the old one. */
+	text = memory_read(record);
+	assert_contains(text, "refresh_token rt-second-0815\n");
+	assert_lacks(text, "rt-first-4711");
+	free(text);
+	assert_lacks(fake_log(), "rt-first");
+	assert_lacks(fake_log(), "rt-second");
+	assert_lacks(fake_shown(), "rt-");
+	memory_dir_remove(&memory);
+}
+
+static void test_remember_without_a_refresh_token_is_time_only(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	size_t before = fake_request_count();
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_advance_ms(599 * 1000);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "revalidated=no (time only");
+	assert_int_equal(fake_request_count(), before); /* no IdP request at all */
+	assert_string_equal(run.identity.sub, "alice");
+	memory_dir_remove(&memory);
+}
+
+/* Another login after the window, or for another key: a new device code. */
+static void assert_asks_again(const struct memory_dir *memory, struct login_run *run, size_t device_requests)
+{
+	fake_route(DEVICE_URL, device_ok, 1);
+	static const struct fake_reply again[] = { { GRANTED_RT } };
+	fake_route(TOKEN_URL, again, 1);
+	(void)memory;
+	run_login(run);
+	assert_int_equal(fake_requests_to(DEVICE_URL), device_requests);
+	assert_lacks(run->reason, "remembered");
+}
+
+static void test_remember_asks_again_after_the_window(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_advance_ms(600 * 1000);
+	assert_asks_again(&memory, &run, 2);
+	assert_result(&run, LOGIN_APPROVED, "preferred_username='alice'");
+	memory_dir_remove(&memory);
+}
+
+static void test_remember_never_crosses_a_key(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	size_t device = 1;
+	/* Another service, remote host, terminal, SSH key, caller; another policy. */
+	for (int other = 0; other < 7; other++) {
+		struct login_run run;
+		static const char *const policy[7] = {
+			[5] = "require_scope=profile", [6] = "username_case=insensitive"
+		};
+		configure(&run, "remember=600", memory.remember_dir, policy[other] != NULL ? policy[other] : "debug=on",
+			  NULL);
+		if (other == 0)
+			run.context.service = "sudo";
+		if (other == 1)
+			run.context.rhost = "203.0.113.9";
+		if (other == 2)
+			run.context.tty = "/dev/pts/7";
+		if (other == 3)
+			run.context.auth_info = "publickey ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKey\n";
+		if (other == 4)
+			run.context.caller_uid = 1000;
+		assert_asks_again(&memory, &run, ++device);
+		assert_result(&run, LOGIN_APPROVED, NULL);
+	}
+	/* The first key still finds its own record. */
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "remembered");
+	assert_int_equal(fake_requests_to(DEVICE_URL), device);
+	memory_dir_remove(&memory);
+}
+
+static void test_remember_a_revoked_grant_asks_again_and_drops_the_record(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED_RT } };
+	static const struct fake_reply revoked_then_granted[] = {
+		{ .status = 400,
+		  .body = "{\"error\":\"invalid_grant\",\"error_description\":\"grant request is invalid\"}" },
+		{ GRANTED },
+	};
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, revoked_then_granted, 2);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "preferred_username='alice'");
+	assert_lacks(run.reason, "remembered");
+	assert_int_equal(fake_requests_to(DEVICE_URL), 2);
+	assert_contains(fake_log(), "not reused: the refresh token was refused (invalid_grant)");
+	/* The new approval is remembered, without a refresh token this time. */
+	char record[256];
+	memory_entry(&memory, ".approval", record, sizeof(record));
+	char *text = memory_read(record);
+	assert_lacks(text, "refresh_token");
+	free(text);
+	memory_dir_remove(&memory);
+}
+
+static void test_remember_an_explicit_denial_at_revalidation_denies(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED_RT } };
+	static const struct fake_reply denied[] = { { .status = 400, .body = "{\"error\":\"access_denied\"}" } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_route(TOKEN_URL, denied, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_DENIED, "revalidation of a remembered approval: access_denied");
+	assert_int_equal(fake_requests_to(DEVICE_URL), 1);
+	char record[256];
+	memory_entry(&memory, ".approval", record, sizeof(record));
+	assert_string_equal(record, "");
+	memory_dir_remove(&memory);
+}
+
+static void test_remember_a_refreshed_token_for_someone_else_is_refused(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED_RT } }, refreshed[] = { { REFRESHED } };
+	static const struct fake_reply other_sub[] = {
+		{ .status = 200, .body = "{\"sub\":\"alice-impostor\",\"preferred_username\":\"alice\"}" }
+	};
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_route(TOKEN_URL, refreshed, 1);
+	fake_route(USERINFO_URL, other_sub, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_TOKEN_INVALID, "the refreshed token is for sub=alice-impostor, not sub=alice");
+	assert_string_equal(run.identity.sub, "");
+	char record[256];
+	memory_entry(&memory, ".approval", record, sizeof(record));
+	assert_string_equal(record, "");
+	memory_dir_remove(&memory);
+}
+
+static void test_remember_a_removed_scope_asks_again_and_is_refused(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED_RT } };
+	static const struct fake_reply narrowed[] = {
+		{ .status = 200,
+		  .body = "{\"access_token\":\"at-2\",\"token_type\":\"Bearer\",\"scope\":\"openid\",\"refresh_token\":"
+			  "\"rt-3\"}" },
+	};
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, "require_scope=profile", NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, first, 1);
+	fake_route(USERINFO_URL, userinfo_alice, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	configure(&run, "remember=600", memory.remember_dir, "require_scope=profile", NULL);
+	fake_route(TOKEN_URL, narrowed, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_NOT_AUTHORIZED, "required scope 'profile' not granted");
+	assert_int_equal(fake_requests_to(DEVICE_URL), 2); /* it asked again, and that was refused */
+	assert_contains(fake_log(), "not reused: the refreshed token failed the checks");
+	char record[256];
+	memory_entry(&memory, ".approval", record, sizeof(record));
+	assert_string_equal(record, "");
+	memory_dir_remove(&memory);
+}
+
+static void test_remember_an_outage_at_revalidation_never_grants(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED_RT } };
+	static const struct fake_reply down[] = { { .status = 503, .body = "busy" } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_route(TOKEN_URL, down, 1);
+	fake_route(DEVICE_URL, down, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_IDP_UNAVAILABLE, NULL);
+	assert_contains(fake_log(), "not reused: revalidation failed");
+	/* Nothing was judged: the record waits for the IdP to come back. */
+	char record[256];
+	memory_entry(&memory, ".approval", record, sizeof(record));
+	assert_true(record[0] != '\0');
+	memory_dir_remove(&memory);
+}
+
+/* A record that is not what the module wrote is no record: a new device code. */
+static void test_remember_ignores_records_it_cannot_trust(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED } };
+	for (int damage = 0; damage < 6; damage++) {
+		fake_reset();
+		struct memory_dir memory;
+		memory_dir_create(&memory);
+		remembered_first_login(&memory, first);
+		char record[256], moved[300];
+		memory_entry(&memory, ".approval", record, sizeof(record));
+		char *text = memory_read(record);
+		switch (damage) {
+		case 0: /* another owner */
+			assert_int_equal(chown(record, 65534, 65534), 0);
+			break;
+		case 1: /* a loose mode */
+			assert_int_equal(chmod(record, 0644), 0);
+			break;
+		case 2: /* a symlink to a good copy */
+			snprintf(moved, sizeof(moved), "%s/copy", memory.dir);
+			assert_int_equal(rename(record, moved), 0);
+			assert_int_equal(symlink(moved, record), 0);
+			break;
+		case 3: /* cut short */
+			text[strlen(text) / 2] = '\0';
+			memory_write(record, text);
+			break;
+		case 4: { /* written for another key (another configuration) */
+			char *key = strstr(text, "key ") + 4;
+			key[0] = key[0] == 'a' ? 'b' : 'a';
+			memory_write(record, text);
+			break;
+		}
+		case 5: { /* a field named twice */
+			char twice[8300];
+			snprintf(twice, sizeof(twice), "%ssub mallory\n", text);
+			memory_write(record, twice);
+			break;
+		}
+		}
+		free(text);
+		struct login_run run;
+		configure(&run, "remember=600", memory.remember_dir, NULL);
+		assert_asks_again(&memory, &run, 2);
+		assert_result(&run, LOGIN_APPROVED, "preferred_username='alice'");
+		memory_dir_remove(&memory);
+	}
+}
+
+/* A burst: another login holds the key (the test plays it), shows a code and ends. */
+struct burst_play {
+	struct memory_dir *memory;
+	int lock_fd;
+	const char *outcome;
+	int sleeps;
+	int end_after; /* sleeps; 0: never */
+};
+
+static void burst_end(void *data)
+{
+	struct burst_play *play = data;
+	if (++play->sleeps != play->end_after)
+		return;
+	char record[256], end[300];
+	memory_entry(play->memory, ".approval", record, sizeof(record));
+	/* The leader's approval: the record, marked with its burst. */
+	char *text = memory_read(record), *burst = strstr(text, "burst ");
+	assert_non_null(burst);
+	memcpy(burst + 6, "0123456789abcdef0123456789abcdef", 32);
+	memory_write(record, text);
+	free(text);
+	snprintf(end, sizeof(end), "%.*s.end", (int)(strlen(record) - strlen(".approval")), record);
+	char note[256];
+	snprintf(note, sizeof(note), "pam_oauth2 burst-end 1\nid 0123456789abcdef0123456789abcdef\noutcome %s\n",
+		 play->outcome);
+	memory_write(end, note);
+	close(play->lock_fd);
+	play->lock_fd = -1;
+}
+
+static void burst_begin(struct memory_dir *memory, struct burst_play *play, const char *outcome, int end_after)
+{
+	static const struct fake_reply first[] = { { GRANTED } };
+	remembered_first_login(memory, first);
+	char record[256], lock[300], wait[300];
+	memory_entry(memory, ".approval", record, sizeof(record));
+	size_t stem = strlen(record) - strlen(".approval");
+	snprintf(lock, sizeof(lock), "%.*s.lock", (int)stem, record);
+	snprintf(wait, sizeof(wait), "%.*s.wait", (int)stem, record);
+	*play = (struct burst_play){ .memory = memory, .outcome = outcome, .end_after = end_after };
+	play->lock_fd = open(lock, O_RDWR);
+	assert_true(play->lock_fd >= 0);
+	assert_int_equal(flock(play->lock_fd, LOCK_EX | LOCK_NB), 0);
+	memory_write(wait, "pam_oauth2 burst-wait 1\nid 0123456789abcdef0123456789abcdef\nuser_code WXYZ-2345\n"
+			   "verification_uri https://idp.test/device\nverification_uri_complete -\n");
+	fake_on_sleep(burst_end, play);
+	/* Old enough that it is no longer reused by itself: only the burst's approval counts. */
+	fake_advance_ms(601 * 1000);
+}
+
+static void test_remember_a_burst_waits_for_the_approval_shown_elsewhere(void **state)
+{
+	(void)state;
+	struct memory_dir memory;
+	struct burst_play play;
+	memory_dir_create(&memory);
+	burst_begin(&memory, &play, "approved", 10);
+	size_t before = fake_request_count();
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, "burst=yes");
+	assert_int_equal(fake_request_count(), before); /* it never asked the IdP */
+	assert_contains(fake_shown(), "Another login of yours with the same key is waiting for this approval");
+	assert_contains(fake_shown(), "WXYZ-2345");
+	assert_string_equal(run.identity.sub, "alice");
+	fake_on_sleep(NULL, NULL);
+	memory_dir_remove(&memory);
+}
+
+static void test_remember_a_denial_denies_the_whole_burst(void **state)
+{
+	(void)state;
+	struct memory_dir memory;
+	struct burst_play play;
+	memory_dir_create(&memory);
+	burst_begin(&memory, &play, "denied", 3);
+	size_t before = fake_request_count();
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	run_login(&run);
+	assert_result(&run, LOGIN_DENIED, "the login this one waited for (same key) ended: denied");
+	assert_int_equal(fake_request_count(), before);
+	fake_on_sleep(NULL, NULL);
+	memory_dir_remove(&memory);
+}
+
+static void test_remember_a_burst_waits_no_longer_than_its_timeout(void **state)
+{
+	(void)state;
+	struct memory_dir memory;
+	struct burst_play play;
+	memory_dir_create(&memory);
+	burst_begin(&memory, &play, "approved", 0);
+	size_t before = fake_request_count();
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, "timeout=30", NULL);
+	int64_t start = fake_now_ms();
+	run_login(&run);
+	assert_result(&run, LOGIN_EXPIRED, "waited for the approval of another login with the same key");
+	assert_int_equal(fake_request_count(), before);
+	assert_true(fake_now_ms() - start <= 31 * 1000);
+	close(play.lock_fd);
+	fake_on_sleep(NULL, NULL);
+	memory_dir_remove(&memory);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1600,6 +2099,19 @@ int main(void)
 		cmocka_unit_test_setup(test_four_eyes_the_approver_passes_the_same_trust_checks, setup),
 		cmocka_unit_test_setup(test_four_eyes_a_second_denial_or_expiry_denies, setup),
 		cmocka_unit_test_setup(test_four_eyes_an_outage_after_the_first_approval_is_a_refusal, setup),
+		cmocka_unit_test_setup(test_remember_reuses_an_approval_with_one_refresh, setup),
+		cmocka_unit_test_setup(test_remember_without_a_refresh_token_is_time_only, setup),
+		cmocka_unit_test_setup(test_remember_asks_again_after_the_window, setup),
+		cmocka_unit_test_setup(test_remember_never_crosses_a_key, setup),
+		cmocka_unit_test_setup(test_remember_a_revoked_grant_asks_again_and_drops_the_record, setup),
+		cmocka_unit_test_setup(test_remember_an_explicit_denial_at_revalidation_denies, setup),
+		cmocka_unit_test_setup(test_remember_a_refreshed_token_for_someone_else_is_refused, setup),
+		cmocka_unit_test_setup(test_remember_a_removed_scope_asks_again_and_is_refused, setup),
+		cmocka_unit_test_setup(test_remember_an_outage_at_revalidation_never_grants, setup),
+		cmocka_unit_test_setup(test_remember_ignores_records_it_cannot_trust, setup),
+		cmocka_unit_test_setup(test_remember_a_burst_waits_for_the_approval_shown_elsewhere, setup),
+		cmocka_unit_test_setup(test_remember_a_denial_denies_the_whole_burst, setup),
+		cmocka_unit_test_setup(test_remember_a_burst_waits_no_longer_than_its_timeout, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

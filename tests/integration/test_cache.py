@@ -138,7 +138,7 @@ def test_cache_of_another_owner_is_ignored(stack):
     result = login(stack, "cache-owner-2", config)
     Check.equal(fetches(stack.log_since(mark)), {"/.well-known/openid-configuration": 1, "/jwks": 1},
                 "requests with an untrusted cache")
-    Check.contains(result.log, "cache miss for discovery: cache directory is not a directory of root's", "log line")
+    Check.contains(result.log, "cache miss for discovery: directory is not a directory of root's", "log line")
 
 
 @serial
