@@ -11,6 +11,7 @@ Needs `npm ci` in tests/idp. Prints one line per check and then
 """
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -121,6 +122,23 @@ def approve_and_get_token(idp, client, scope, login, **extra):
     status, body = f.poll_until_done()
     expect(status == 200 and "access_token" in body, "token response", (status, body))
     return f, body
+
+
+def refresh(idp, client, refresh_token, **extra):
+    form, basic = AUTH[client]
+    return idp.request("POST", "/token", {**form, "grant_type": "refresh_token",
+                                          "refresh_token": refresh_token, **extra}, basic=basic)
+
+
+def knob(idp, path, **form):
+    """POST /test/<knob>; expects 200 and returns the answer."""
+    status, body = idp.request("POST", path, form)
+    expect(status == 200, f"{path} 200", (status, body))
+    return body
+
+
+def last_token_entry(idp):
+    return [e for e in idp.log() if e["path"] == "/token"][-1]
 
 
 def userinfo(idp, token):
@@ -489,6 +507,175 @@ def run_all(idp):
         status, body = idp.request("POST", "/token", {"client_id": "pam-public", "grant_type": "refresh_token",
                                                       "refresh_token": tok["refresh_token"]})
         expect(status == 200 and "access_token" in body, "refresh", (status, body))
+    _()
+
+    @check("offline_access: pam-public, pam-basic, pam-post get refresh tokens; rotation; narrowing")
+    def _():
+        for client, rotates in (("pam-public", True), ("pam-basic", False), ("pam-post", False)):
+            _f, tok = approve_and_get_token(idp, client, "openid ssh:login sudo offline_access", "alice")
+            expect("refresh_token" in tok and "offline_access" in tok["scope"].split(), f"{client}: refresh token", tok)
+            status, body = refresh(idp, client, tok["refresh_token"])
+            expect(status == 200 and body["access_token"] != tok["access_token"]
+                   and sorted(body["scope"].split()) == ["offline_access", "openid", "ssh:login", "sudo"]
+                   and "id_token" in body, f"{client}: refresh", (status, body))
+            # oidc-provider's default rotateRefreshToken: public clients get a new refresh
+            # token each time; confidential ones keep theirs (until 70 % of its TTL).
+            expect((body["refresh_token"] != tok["refresh_token"]) == rotates, f"{client}: rotation", body)
+            status, it = introspect(idp, client, body["access_token"])
+            expect(status == 200 and it["active"] and "sudo" in it["scope"].split(), f"{client}: introspection", it)
+            # A refresh may narrow the scope, never widen it.
+            status, narrow = refresh(idp, client, body["refresh_token"], scope="openid ssh:login")
+            expect(status == 200 and narrow["scope"] == "openid ssh:login", f"{client}: narrower scope", narrow)
+            status, wide = refresh(idp, client, narrow["refresh_token"], scope="openid groups")
+            expect(status == 400 and wide["error"] == "invalid_scope", f"{client}: wider scope", (status, wide))
+        # Without offline_access: no refresh token (unchanged behaviour).
+        _f, tok = approve_and_get_token(idp, "pam-basic", "openid ssh:login", "alice")
+        expect("refresh_token" not in tok, "no refresh token without offline_access", tok)
+        # bob's never-granted sudo stays out of refreshed tokens.
+        _f, tok = approve_and_get_token(idp, "pam-post", "openid ssh:login sudo offline_access", "bob")
+        status, body = refresh(idp, "pam-post", tok["refresh_token"])
+        expect(status == 200 and "sudo" not in body["scope"].split(), "bob: no sudo after refresh", body)
+    _()
+
+    @check("pam-public: reusing a rotated-away refresh token -> invalid_grant, whole grant revoked")
+    def _():
+        _f, tok = approve_and_get_token(idp, "pam-public", "openid ssh:login offline_access", "alice")
+        status, new = refresh(idp, "pam-public", tok["refresh_token"])
+        expect(status == 200 and new["refresh_token"] != tok["refresh_token"], "rotated", new)
+        status, body = refresh(idp, "pam-public", tok["refresh_token"])
+        expect(status == 400 and body["error"] == "invalid_grant", "reuse refused", (status, body))
+        expect(last_token_entry(idp)["error_detail"] == "refresh token already used", "reason logged",
+               last_token_entry(idp))
+        status, body = refresh(idp, "pam-public", new["refresh_token"])
+        expect(status == 400 and body["error"] == "invalid_grant", "the new refresh token is revoked too",
+               (status, body))
+        _s, it = introspect(idp, "pam-public", new["access_token"])
+        expect(it == {"active": False}, "the access token of the rotated chain is revoked", it)
+    _()
+
+    @check("/test/revoke-grants: that account's refreshes -> invalid_grant; others untouched")
+    def _():
+        grants = {}
+        for client in ("pam-public", "pam-basic"):
+            _f, grants[client] = approve_and_get_token(idp, client, "openid ssh:login offline_access", "carol")
+        _f, other = approve_and_get_token(idp, "pam-post", "openid ssh:login offline_access", "dave")
+        answer = knob(idp, "/test/revoke-grants", username="carol")
+        expect(answer["username"] == "carol" and answer["revoked_grants"] >= 2, "answer", answer)
+        for client, tok in grants.items():
+            status, body = refresh(idp, client, tok["refresh_token"])
+            expect(status == 400 and body["error"] == "invalid_grant", f"{client}: refresh refused", (status, body))
+            expect(last_token_entry(idp)["error_detail"] == "refresh token not found", "reason", last_token_entry(idp))
+            _s, it = introspect(idp, "pam-basic", tok["access_token"])
+            expect(it == {"active": False}, f"{client}: access token revoked too", it)
+        status, body = refresh(idp, "pam-post", other["refresh_token"])
+        expect(status == 200, "dave's grant untouched", (status, body))
+        # A new login after the revocation works and refreshes.
+        _f, tok = approve_and_get_token(idp, "pam-basic", "openid offline_access", "carol")
+        status, body = refresh(idp, "pam-basic", tok["refresh_token"])
+        expect(status == 200, "new grant refreshes", (status, body))
+        status, body = idp.request("POST", "/test/revoke-grants", {"username": "nobody"})
+        expect(status == 400 and body["error"] == "invalid_request", "unknown account", (status, body))
+    _()
+
+    @check("/test/disable: refresh -> invalid_grant, no new approval, approved poll refused; 0 undoes it")
+    def _():
+        _f, pub = approve_and_get_token(idp, "pam-public", "openid ssh:login offline_access", "dave")
+        _f, conf = approve_and_get_token(idp, "pam-basic", "openid ssh:login offline_access", "dave")
+        approved = Flow(idp, "pam-post", "openid ssh:login")
+        idp.approve(approved.user_code, "dave", "dave-pw")
+        try:
+            answer = knob(idp, "/test/disable", username="dave", disabled="1")
+            expect(answer == {"username": "dave", "disabled": True, "withheld_scopes": []}, "answer", answer)
+            for client, tok in (("pam-public", pub), ("pam-basic", conf)):
+                status, body = refresh(idp, client, tok["refresh_token"])
+                expect(status == 400 and body["error"] == "invalid_grant", f"{client}: refresh refused", (status, body))
+                expect(last_token_entry(idp)["error_detail"] == "refresh token invalid (referenced account not found)",
+                       "reason", last_token_entry(idp))
+            status, body = userinfo(idp, conf["access_token"])
+            expect(status == 401 and body["error"] == "invalid_token", "/me refused", (status, body))
+            status, body = approved.poll_until_done()
+            expect(status == 400 and body["error"] == "invalid_grant", "approved before, polled after", (status, body))
+            f = Flow(idp, "pam-public", "openid")
+            try:
+                idp.approve(f.user_code, "dave", "dave-pw")
+            except ApprovalError as e:
+                expect("This account is disabled." in str(e), "sign-in refused", str(e))
+            else:
+                raise AssertionError("a disabled account signed in")
+        finally:
+            answer = knob(idp, "/test/disable", username="dave", disabled="0")
+        expect(answer["disabled"] is False, "enabled again", answer)
+        # Not revoked, only refused while disabled (a confidential client's token is not rotated;
+        # the public one was not rotated either, as the refresh failed before that).
+        for client, tok in (("pam-public", pub), ("pam-basic", conf)):
+            status, body = refresh(idp, client, tok["refresh_token"])
+            expect(status == 200, f"{client}: refresh works again", (status, body))
+        status, body = idp.request("POST", "/test/disable", {"username": "dave", "disabled": "yes"})
+        expect(status == 400 and body["error"] == "invalid_request", "disabled must be 1 or 0", (status, body))
+    _()
+
+    @check("/test/withhold-scope: refreshed and new tokens lack the scope; 0 gives it back")
+    def _():
+        _f, conf = approve_and_get_token(idp, "pam-basic", "openid profile ssh:login sudo offline_access", "alice")
+        _f, jwt = approve_and_get_token(idp, "pam-public", "openid ssh:login sudo offline_access", "alice",
+                                        resource=JWT_RESOURCE)
+        try:
+            answer = knob(idp, "/test/withhold-scope", username="alice", scope="sudo", withheld="1")
+            expect(answer == {"username": "alice", "disabled": False, "withheld_scopes": ["sudo"]}, "answer", answer)
+            status, body = refresh(idp, "pam-basic", conf["refresh_token"])
+            expect(status == 200 and sorted(body["scope"].split()) == ["offline_access", "openid", "profile", "ssh:login"],
+                   "refreshed scope lacks sudo", (status, body))
+            _s, it = introspect(idp, "pam-basic", body["access_token"])
+            expect(it["active"] and "sudo" not in it["scope"].split() and "ssh:login" in it["scope"].split(),
+                   "introspection lacks sudo", it)
+            # The refresh token itself still carries what was first granted (a refresh can
+            # only narrow); the access tokens issued from it do not.
+            _s, it = introspect(idp, "pam-basic", conf["refresh_token"])
+            expect(it["active"] and "sudo" in it["scope"].split(), "refresh token unchanged", it)
+            status, body = refresh(idp, "pam-public", jwt["refresh_token"])
+            _h, p = jwt_parts(body["access_token"])
+            expect(status == 200 and body["scope"] == "ssh:login" and p["scope"] == "ssh:login", "JWT: no sudo", (body, p))
+            jwt["refresh_token"] = body["refresh_token"]  # rotated
+            # A new approval (Allow) does not get it either, nor does another account lose it.
+            _f, tok = approve_and_get_token(idp, "pam-post", "openid ssh:login sudo offline_access", "alice")
+            expect("sudo" not in tok["scope"].split(), "new device flow lacks sudo", tok)
+            _f, tok = approve_and_get_token(idp, "pam-post", "openid sudo", "dave")
+            expect("sudo" in tok["scope"].split(), "dave still has sudo", tok)
+        finally:
+            answer = knob(idp, "/test/withhold-scope", username="alice", scope="sudo", withheld="0")
+        expect(answer["withheld_scopes"] == [], "cleared", answer)
+        status, body = refresh(idp, "pam-basic", conf["refresh_token"])
+        expect(status == 200 and "sudo" in body["scope"].split(), "sudo back after withheld=0", body)
+        status, body = refresh(idp, "pam-public", jwt["refresh_token"])
+        expect(status == 200 and sorted(body["scope"].split()) == ["ssh:login", "sudo"], "JWT: sudo back", body)
+        for form in ({"username": "alice", "scope": "openid", "withheld": "1"},
+                     {"username": "alice", "scope": "sudo ssh:login", "withheld": "1"},
+                     {"username": "alice", "scope": "sudo", "withheld": "2"},
+                     {"username": "eve", "scope": "sudo", "withheld": "1"}):
+            status, body = idp.request("POST", "/test/withhold-scope", form)
+            expect(status == 400 and body["error"] == "invalid_request", f"refused: {form}", (status, body))
+    _()
+
+    @check("/test/log/counts and refresh_token_hash: device authorizations, polls, refreshes")
+    def _():
+        idp.reset_log()
+        expect(idp.request("GET", "/test/log/counts") == (200, {"device_authorization": 0, "device_code": 0,
+                                                                 "refresh_token": 0, "token_other": 0}), "zero")
+        f, tok = approve_and_get_token(idp, "pam-basic", "openid offline_access", "alice")
+        polls = len([e for e in idp.log() if e["grant_type"] == DEVICE_GRANT])
+        refresh(idp, "pam-basic", tok["refresh_token"])
+        refresh(idp, "pam-basic", "not-a-refresh-token")
+        idp.request("POST", "/token", {"grant_type": "client_credentials"}, basic=("pam-basic", BASIC_SECRET))
+        status, counts = idp.request("GET", "/test/log/counts")
+        expect(status == 200 and counts == {"device_authorization": 1, "device_code": polls, "refresh_token": 2,
+                                            "token_other": 1}, "counts", (counts, polls))
+        refreshes = [e for e in idp.log() if e["grant_type"] == "refresh_token"]
+        want = hashlib.sha256(tok["refresh_token"].encode()).hexdigest()[:12]
+        expect(refreshes[0]["refresh_token_hash"] == want and refreshes[0]["status"] == 200
+               and refreshes[0]["error_detail"] is None, "first refresh logged", refreshes[0])
+        expect(refreshes[1]["error"] == "invalid_grant" and refreshes[1]["error_detail"] == "refresh token not found",
+               "second refresh logged", refreshes[1])
+        expect(tok["refresh_token"] not in json.dumps(idp.log()), "no refresh token in the log")
     _()
 
     @check("pam-short: after 5 s -> expired_token")

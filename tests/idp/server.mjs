@@ -90,6 +90,15 @@ const ACCOUNTS = {
   },
 };
 
+// Test knobs set at run time (POST /test/disable, POST /test/withhold-scope):
+// disabled accounts are not found (findAccount answers undefined: refresh and device-code
+// grants then answer invalid_grant, /me invalid_token) and cannot sign in; an account's
+// withheld scopes are dropped from every token issued for it from then on (refreshed ones
+// included), as if an administrator had taken that permission away.
+const disabledAccounts = new Set();
+const withheldScopes = new Map(); // account id -> Set of scopes
+const withheldFor = (id) => withheldScopes.get(id) || new Set();
+
 // What the ID token says about the sign-in (amr, acr), by the factors used.
 const SIGN_IN_FACTORS = {
   pwd: { amr: ['pwd'], acr: 'urn:pam-oauth2:test:pwd' },
@@ -321,7 +330,7 @@ function providerConfig(signingKeys) {
       groups: ['groups'],
     },
     async findAccount(ctx, id) {
-      if (!Object.hasOwn(ACCOUNTS, id)) return undefined;
+      if (!Object.hasOwn(ACCOUNTS, id) || disabledAccounts.has(id)) return undefined;
       return { accountId: id, async claims() { return accountClaims(id); } };
     },
     features: {
@@ -393,6 +402,53 @@ function providerConfig(signingKeys) {
   };
 }
 
+// Withheld scopes (POST /test/withhold-scope) are taken out of what a grant yields when a
+// token is issued: oidc-provider's device-code and refresh-token grants give the access
+// token grant.getOIDCScopeFiltered(...) or grant.getResourceScopeFiltered(...) (8.8.1:
+// lib/actions/grants/device_code.js:156-159, lib/actions/grants/refresh_token.js:212-223),
+// and both read the grant through getOIDCScope / getResourceScope. The grants themselves
+// are left as they are, so withheld=0 gives the scope back to later tokens. `openid` is
+// never withheld. The consent prompt's "encountered" scopes (granted or rejected,
+// lib/helpers/interaction_policy/prompts/consent.js:29,74) still count a withheld scope
+// the user granted, so a new approval is not asked for it again and again.
+function honourWithheldScopes(provider) {
+  const { Grant } = provider;
+  const minus = (scope, accountId) => {
+    const withheld = withheldFor(accountId);
+    if (!scope || withheld.size === 0) return scope;
+    return scope.split(' ').filter((x) => !withheld.has(x)).join(' ');
+  };
+  const { getOIDCScope, getResourceScope } = Grant.prototype;
+  // Both are also called on the grant's `rejected` part (not a Grant): leave that alone.
+  Grant.prototype.getOIDCScope = function (...args) {
+    const scope = getOIDCScope.apply(this, args);
+    return this instanceof Grant ? minus(scope, this.accountId) : scope;
+  };
+  Grant.prototype.getResourceScope = function (...args) {
+    const scope = getResourceScope.apply(this, args);
+    return this instanceof Grant ? minus(scope, this.accountId) : scope;
+  };
+  Grant.prototype.getOIDCScopeEncountered = function () {
+    return `${getOIDCScope.call(this)} ${this.getRejectedOIDCScope()}`.trim();
+  };
+  Grant.prototype.getResourceScopeEncountered = function (resource) {
+    return `${getResourceScope.call(this, resource)} ${this.getRejectedResourceScope(resource)}`.trim();
+  };
+}
+
+// Revokes every grant of an account, with every token and code issued under it (the
+// same as oidc-provider's own revocation of a grant: lib/helpers/revoke.js). Returns how
+// many grants there were.
+async function revokeGrantsOf(accountId) {
+  const ids = [...storeOf('Grant')].filter(([, e]) => e.payload.accountId === accountId).map(([id]) => id);
+  const adapter = new MapAdapter('Grant');
+  for (const id of ids) {
+    await adapter.revokeByGrantId(id); // access/refresh tokens, device codes of that grant
+    await adapter.destroy(id);
+  }
+  return ids.length;
+}
+
 // ------------------------------------------------------------ body helper
 
 // Reads an application/x-www-form-urlencoded body ourselves (we need it before
@@ -445,6 +501,57 @@ const LOGGED_PATHS = new Set([
   ROTATING_JWKS_PATH,
 ]);
 const requestLog = [];
+
+// GET /test/log/counts: the log's requests by kind.
+function logCounts() {
+  const n = { device_authorization: 0, device_code: 0, refresh_token: 0, token_other: 0 };
+  for (const e of requestLog) {
+    if (e.method !== 'POST') continue;
+    if (e.path === '/device/auth') n.device_authorization += 1;
+    else if (e.path !== '/token') continue;
+    else if (e.grant_type === DEVICE_GRANT) n.device_code += 1;
+    else if (e.grant_type === 'refresh_token') n.refresh_token += 1;
+    else n.token_other += 1;
+  }
+  return n;
+}
+
+// POST /test/revoke-grants, /test/disable, /test/withhold-scope: form field username (a
+// test account) and the knob's own fields; answer 200 with the account's state, or 400
+// {error: "invalid_request", error_description}.
+const flag = (form, name) => {
+  const v = form.get(name);
+  return v === '1' ? true : v === '0' ? false : null;
+};
+const accountState = (username) => ({
+  username,
+  disabled: disabledAccounts.has(username),
+  withheld_scopes: [...withheldFor(username)].sort(),
+});
+const badRequest = (text) => ({ error: 'invalid_request', error_description: text });
+const ACCOUNT_KNOBS = {
+  async '/test/revoke-grants'(provider, username) {
+    return { ...accountState(username), revoked_grants: await revokeGrantsOf(username) };
+  },
+  async '/test/disable'(provider, username, form) {
+    const on = flag(form, 'disabled');
+    if (on === null) return badRequest('disabled: must be 1 or 0');
+    if (on) disabledAccounts.add(username); else disabledAccounts.delete(username);
+    return accountState(username);
+  },
+  async '/test/withhold-scope'(provider, username, form) {
+    const on = flag(form, 'withheld');
+    const scope = form.get('scope') || '';
+    if (on === null) return badRequest('withheld: must be 1 or 0');
+    if (!/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope) || scope === 'openid') {
+      return badRequest('scope: one scope token, not openid');
+    }
+    const set = new Set(withheldFor(username));
+    if (on) set.add(scope); else set.delete(scope);
+    if (set.size) withheldScopes.set(username, set); else withheldScopes.delete(username);
+    return accountState(username);
+  },
+};
 // device_code -> { interval (s), last (ms, time of the previous poll), polls }
 const pollState = new Map();
 
@@ -474,6 +581,25 @@ function install(provider, signingKeys) {
       ctx.status = 204;
       return;
     }
+    if (ctx.path === '/test/log/counts' && ctx.method === 'GET') {
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = logCounts();
+      return;
+    }
+    if (ACCOUNT_KNOBS[ctx.path] && ctx.method === 'POST') {
+      const form = (await readForm(ctx)) || new URLSearchParams();
+      ctx.set('Cache-Control', 'no-store');
+      const username = form.get('username');
+      if (username === null || !Object.hasOwn(ACCOUNTS, username)) {
+        ctx.status = 400;
+        ctx.body = { error: 'invalid_request', error_description: 'username: not a test account' };
+        return;
+      }
+      const answer = await ACCOUNT_KNOBS[ctx.path](provider, username, form);
+      ctx.status = answer.error ? 400 : 200;
+      ctx.body = answer;
+      return;
+    }
     if (ctx.path === `${ROTATING_JWKS_PATH}/stale` && ctx.method === 'POST') {
       staleJwks = await decoyJwks();
       ctx.status = 204;
@@ -496,12 +622,19 @@ function install(provider, signingKeys) {
       // and that code's polling interval after this request.
       device_code_hash: null,
       interval: null,
+      // The same short hash of the refresh token of a refresh_token grant request, and
+      // oidc-provider's reason for an invalid_grant (its error_detail, e.g. "refresh token
+      // not found", "refresh token already used"; never a secret).
+      refresh_token_hash: null,
+      error_detail: null,
     };
     requestLog.push(entry);
     try {
       const form = await readForm(ctx);
       entry.client_id = clientIdOf(ctx, form);
       entry.grant_type = form?.get('grant_type') ?? null;
+      const rt = form?.get('refresh_token');
+      if (ctx.path === '/token' && rt) entry.refresh_token_hash = shortHash(rt);
       ctx.state.form = form;
       ctx.state.logEntry = entry;
       await next();
@@ -667,6 +800,9 @@ async function interaction(provider, ctx, uid, action) {
     if (otp && otp !== `${login}-otp`) {
       return sendHtml(ctx, 200, 'Sign in', loginForm(uid, details, 'Invalid one-time code.', login));
     }
+    if (disabledAccounts.has(login)) {
+      return sendHtml(ctx, 200, 'Sign in', loginForm(uid, details, 'This account is disabled.', login));
+    }
     const factors = otp ? SIGN_IN_FACTORS.mfa : SIGN_IN_FACTORS.pwd;
     const age = Number.parseInt(form.get('auth_age') || '0', 10);
     const ts = Math.floor(Date.now() / 1000) - (Number.isFinite(age) && age > 0 ? age : 0);
@@ -727,6 +863,11 @@ server.listen(Number(env.IDP_PORT), '127.0.0.1', () => {
   const signingKeys = makeSigningKeys();
   const provider = new Provider(issuer, providerConfig(signingKeys));
   provider.on('server_error', (ctx, err) => process.stderr.write(`server_error: ${err?.stack || err}\n`));
+  provider.on('grant.error', (ctx, err) => {
+    const entry = ctx?.state?.logEntry;
+    if (entry && typeof err?.error_detail === 'string') entry.error_detail = err.error_detail;
+  });
+  honourWithheldScopes(provider);
   install(provider, signingKeys);
   handler = provider.callback();
   process.stdout.write(`READY ${issuer}\n`);
