@@ -3,6 +3,7 @@
 #include "config/pitfalls.h"
 
 #include "rules/identity_rules.h"
+#include "rules/scope_set.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -87,6 +88,18 @@ unsigned config_pitfalls(const struct oauth2_config *config, config_pitfall_repo
 		report(data, "Auth0 audience",
 		       "Auth0 reads the API from the audience field: set audience_param = audience "
 		       "(conf/idp/auth0.conf)");
+		count++;
+	}
+	/* remember: without a refresh token a reuse trusts the approval's age alone. Most IdPs
+	 * issue one only for offline_access (OIDC Core §11; Entra, Okta, Auth0, Keycloak);
+	 * Google's device flow gives one without it. */
+	if (config->remember > 0 && !scope_set_contains(config->scope, "offline_access", 14) &&
+	    !names_host(config, "accounts.google.com", false) && !names_host(config, "oauth2.googleapis.com", false)) {
+		report(
+		    data, "remember",
+		    "scope lacks offline_access: most IdPs then issue no refresh token, and a remembered approval is "
+		    "reused on its age alone, without asking the IdP whether the grant still stands (README, "
+		    "\"Remembered approvals\")");
 		count++;
 	}
 	return count;

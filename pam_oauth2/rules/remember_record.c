@@ -136,7 +136,7 @@ static void clear_fields(const struct field *fields, size_t count, void *object)
 
 static bool parse_time(const char *text, size_t len, int64_t *out)
 {
-	if (len == 0 || len > 19)
+	if (len == 0 || len > 18) /* below INT64_MAX whatever the digits */
 		return false;
 	int64_t value = 0;
 	for (size_t i = 0; i < len; i++) {

@@ -490,6 +490,60 @@ static void test_approver_group_needs_groups_from_claims(void **state)
 	assert_mentions(error, "approver_group is read from groups_claim");
 }
 
+static void test_remember_cannot_stand_in_for_a_second_person(void **state)
+{
+	struct fixture *f = *state;
+	char error[512];
+	load_fails(f, MINIMAL "remember = 600\napprover_group = sre\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "remember cannot be used with approver_group");
+	load_fails(f, MINIMAL "remember = 28801\n", 0, NULL, error, sizeof(error));
+	assert_mentions(error, "remember must be a whole number of seconds from 0 to 28800");
+	struct oauth2_config config;
+	load_ok(f, MINIMAL, 0, NULL, &config);
+	assert_int_equal(config.remember, 0); /* off unless set */
+	assert_string_equal(config.remember_dir, "/run/pam_oauth2");
+	oauth2_config_free(&config);
+}
+
+/* The fingerprint of MINIMAL plus EXTRA (a file line). */
+static void fingerprint_of(struct fixture *f, const char *extra, char out[CONFIG_FINGERPRINT_HEX + 1])
+{
+	char text[1024];
+	snprintf(text, sizeof(text), MINIMAL "%s", extra);
+	struct oauth2_config config;
+	load_ok(f, text, 0, NULL, &config);
+	assert_int_equal(oauth2_config_fingerprint(&config, out), 0);
+	oauth2_config_free(&config);
+}
+
+static void test_the_fingerprint_follows_the_policy_and_nothing_else(void **state)
+{
+	struct fixture *f = *state;
+	char base[CONFIG_FINGERPRINT_HEX + 1], other[CONFIG_FINGERPRINT_HEX + 1];
+	fingerprint_of(f, "", base);
+	/* Who may log in, or how: another record. */
+	const char *policy[] = { "require_scope = sudo\n",
+				 "scope = openid sudo\n",
+				 "username_claim = email\n",
+				 "username_case = insensitive\n",
+				 "require_group = admins\n",
+				 "username_suffix = @example.com\n",
+				 "leeway = 0\n" };
+	for (size_t i = 0; i < sizeof(policy) / sizeof(policy[0]); i++) {
+		fingerprint_of(f, policy[i], other);
+		if (strcmp(base, other) == 0)
+			fail_msg("\"%s\" leaves the fingerprint unchanged", policy[i]);
+	}
+	/* Display, timing and caching: the same record. */
+	const char *outside[] = { "timeout = 60\n",   "qr = off\n",    "debug = on\n",         "prompt = none\n",
+				  "remember = 900\n", "cache = off\n", "export_claims = off\n" };
+	for (size_t i = 0; i < sizeof(outside) / sizeof(outside[0]); i++) {
+		fingerprint_of(f, outside[i], other);
+		if (strcmp(base, other) != 0)
+			fail_msg("\"%s\" changes the fingerprint", outside[i]);
+	}
+}
+
 static void test_unset_scope_requests_openid_and_every_required_scope(void **state)
 {
 	struct fixture *f = *state;
@@ -1066,6 +1120,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		TEST(test_minimal_file_loads),
+		TEST(test_remember_cannot_stand_in_for_a_second_person),
+		TEST(test_the_fingerprint_follows_the_policy_and_nothing_else),
 		TEST(test_defaults_fill_what_the_file_leaves_out),
 		TEST(test_comments_and_blank_lines_are_ignored),
 		TEST(test_spaces_around_equals_are_trimmed),

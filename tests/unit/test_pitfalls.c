@@ -133,10 +133,27 @@ static void test_auth0_audience_in_the_resource_field_is_warned_about(void **sta
 	assert_warns(&config, NULL);
 }
 
+static void test_remember_without_offline_access_is_warned_about(void **state)
+{
+	(void)state;
+	struct oauth2_config config = quiet();
+	config.remember = 900;
+	config.scope = "openid profile";
+	assert_warns(&config, "remember");
+	config.scope = "openid offline_access";
+	assert_warns(&config, NULL);
+	/* Google gives a refresh token without it (and knows no offline_access scope). */
+	config.scope = "openid email";
+	config.issuer = "https://accounts.google.com";
+	config.client_auth = CLIENT_AUTH_POST;
+	assert_warns(&config, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_a_sound_configuration_has_no_warning),
+		cmocka_unit_test(test_remember_without_offline_access_is_warned_about),
 		cmocka_unit_test(test_mutable_claims_without_a_map_are_warned_about),
 		cmocka_unit_test(test_entra_shared_issuers_are_warned_about),
 		cmocka_unit_test(test_google_without_a_secret_in_the_body_is_warned_about),
