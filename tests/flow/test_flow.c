@@ -1624,6 +1624,18 @@ static void memory_dir_remove(struct memory_dir *memory)
 	scratch_dir_remove(memory->dir);
 }
 
+/* Another login after the window, or for another key: a new device code. */
+static void assert_asks_again(const struct memory_dir *memory, struct login_run *run, size_t device_requests)
+{
+	fake_route(DEVICE_URL, device_ok, 1);
+	static const struct fake_reply again[] = { { GRANTED_RT } };
+	fake_route(TOKEN_URL, again, 1);
+	(void)memory;
+	run_login(run);
+	assert_int_equal(fake_requests_to(DEVICE_URL), device_requests);
+	assert_lacks(run->reason, "remembered");
+}
+
 static void test_remember_reuses_an_approval_with_one_refresh(void **state)
 {
 	(void)state;
@@ -1687,19 +1699,11 @@ static void test_remember_without_a_refresh_token_is_time_only(void **state)
 	assert_result(&run, LOGIN_APPROVED, "revalidated=no (time only");
 	assert_int_equal(fake_request_count(), before); /* no IdP request at all */
 	assert_string_equal(run.identity.sub, "alice");
+	/* A reuse does not make the approval younger: at 601 s it asks again. */
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_advance_ms(2 * 1000);
+	assert_asks_again(&memory, &run, 2);
 	memory_dir_remove(&memory);
-}
-
-/* Another login after the window, or for another key: a new device code. */
-static void assert_asks_again(const struct memory_dir *memory, struct login_run *run, size_t device_requests)
-{
-	fake_route(DEVICE_URL, device_ok, 1);
-	static const struct fake_reply again[] = { { GRANTED_RT } };
-	fake_route(TOKEN_URL, again, 1);
-	(void)memory;
-	run_login(run);
-	assert_int_equal(fake_requests_to(DEVICE_URL), device_requests);
-	assert_lacks(run->reason, "remembered");
 }
 
 static void test_remember_asks_again_after_the_window(void **state)
@@ -1885,7 +1889,7 @@ static void test_remember_ignores_records_it_cannot_trust(void **state)
 {
 	(void)state;
 	static const struct fake_reply first[] = { { GRANTED } };
-	for (int damage = 0; damage < 6; damage++) {
+	for (int damage = 0; damage < 8; damage++) {
 		fake_reset();
 		struct memory_dir memory;
 		memory_dir_create(&memory);
@@ -1915,6 +1919,14 @@ static void test_remember_ignores_records_it_cannot_trust(void **state)
 			memory_write(record, text);
 			break;
 		}
+		case 6: /* a directory others may enter */
+			snprintf(moved, sizeof(moved), "%s/run", memory.dir);
+			assert_int_equal(chmod(moved, 0755), 0);
+			break;
+		case 7: /* a directory of another user's */
+			snprintf(moved, sizeof(moved), "%s/run", memory.dir);
+			assert_int_equal(chown(moved, 65534, 65534), 0);
+			break;
 		case 5: { /* a field named twice */
 			char twice[8300];
 			snprintf(twice, sizeof(twice), "%ssub mallory\n", text);
@@ -1927,6 +1939,8 @@ static void test_remember_ignores_records_it_cannot_trust(void **state)
 		configure(&run, "remember=600", memory.remember_dir, NULL);
 		assert_asks_again(&memory, &run, 2);
 		assert_result(&run, LOGIN_APPROVED, "preferred_username='alice'");
+		if (damage >= 6)
+			assert_contains(fake_log(), "remembered approvals unavailable");
 		memory_dir_remove(&memory);
 	}
 }
@@ -1937,7 +1951,8 @@ struct burst_play {
 	int lock_fd;
 	const char *outcome;
 	int sleeps;
-	int end_after; /* sleeps; 0: never */
+	int end_after;     /* sleeps; 0: never */
+	bool stale_record; /* the leader's end note, but the record is an older burst's */
 };
 
 static void burst_end(void *data)
@@ -1950,7 +1965,8 @@ static void burst_end(void *data)
 	/* The leader's approval: the record, marked with its burst. */
 	char *text = memory_read(record), *burst = strstr(text, "burst ");
 	assert_non_null(burst);
-	memcpy(burst + 6, "0123456789abcdef0123456789abcdef", 32);
+	if (!play->stale_record)
+		memcpy(burst + 6, "0123456789abcdef0123456789abcdef", 32);
 	memory_write(record, text);
 	free(text);
 	snprintf(end, sizeof(end), "%.*s.end", (int)(strlen(record) - strlen(".approval")), record);
@@ -2015,6 +2031,34 @@ static void test_remember_a_denial_denies_the_whole_burst(void **state)
 	run_login(&run);
 	assert_result(&run, LOGIN_DENIED, "the login this one waited for (same key) ended: denied");
 	assert_int_equal(fake_request_count(), before);
+	fake_on_sleep(NULL, NULL);
+	memory_dir_remove(&memory);
+}
+
+/* An end note names its burst: neither an earlier burst's note nor a record another burst
+ * wrote stands in for the approval this login waited for. */
+static void test_remember_a_burst_takes_only_its_own_outcome(void **state)
+{
+	(void)state;
+	struct memory_dir memory;
+	struct burst_play play;
+	memory_dir_create(&memory);
+	burst_begin(&memory, &play, "approved", 5);
+	char record[256], end[300];
+	memory_entry(&memory, ".approval", record, sizeof(record));
+	snprintf(end, sizeof(end), "%.*s.end", (int)(strlen(record) - strlen(".approval")), record);
+	memory_write(end, "pam_oauth2 burst-end 1\nid ffffffffffffffffffffffffffffffff\noutcome denied\n");
+	play.stale_record = true;
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	static const struct fake_reply grant[] = { { GRANTED } };
+	fake_route(TOKEN_URL, grant, 1);
+	run_login(&run);
+	/* Not the old denial, not the old record: once the key was free it asked itself. */
+	assert_result(&run, LOGIN_APPROVED, "preferred_username='alice'");
+	assert_lacks(run.reason, "burst=yes");
+	assert_int_equal(fake_requests_to(DEVICE_URL), 2);
 	fake_on_sleep(NULL, NULL);
 	memory_dir_remove(&memory);
 }
@@ -2111,6 +2155,7 @@ int main(void)
 		cmocka_unit_test_setup(test_remember_ignores_records_it_cannot_trust, setup),
 		cmocka_unit_test_setup(test_remember_a_burst_waits_for_the_approval_shown_elsewhere, setup),
 		cmocka_unit_test_setup(test_remember_a_denial_denies_the_whole_burst, setup),
+		cmocka_unit_test_setup(test_remember_a_burst_takes_only_its_own_outcome, setup),
 		cmocka_unit_test_setup(test_remember_a_burst_waits_no_longer_than_its_timeout, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
