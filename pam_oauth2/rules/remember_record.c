@@ -26,31 +26,27 @@ struct field {
 	bool required;
 };
 
-#define RECORD_FIELD(name, type, required)                                                                             \
-	{                                                                                                              \
-#name, type, offsetof(struct remember_record, name), required                                          \
-	}
+/* Field initializers, braced where used: clang-format 14 and 19 lay out a braced macro
+ * body differently. */
+#define RECORD_FIELD(name, type, required) #name, type, offsetof(struct remember_record, name), required
 static const struct field record_fields[] = {
-	RECORD_FIELD(key, FIELD_TEXT, true),         RECORD_FIELD(burst, FIELD_TEXT, true),
-	RECORD_FIELD(approved_at, FIELD_TIME, true), RECORD_FIELD(revalidated_at, FIELD_TIME, true),
-	RECORD_FIELD(user, FIELD_TEXT, true),        RECORD_FIELD(service, FIELD_TEXT, true),
-	RECORD_FIELD(rhost, FIELD_TEXT, true),       RECORD_FIELD(sub, FIELD_TEXT, true),
-	RECORD_FIELD(username, FIELD_TEXT, true),    RECORD_FIELD(refresh_token, FIELD_SECRET, false),
+	{ RECORD_FIELD(key, FIELD_TEXT, true) },         { RECORD_FIELD(burst, FIELD_TEXT, true) },
+	{ RECORD_FIELD(approved_at, FIELD_TIME, true) }, { RECORD_FIELD(revalidated_at, FIELD_TIME, true) },
+	{ RECORD_FIELD(user, FIELD_TEXT, true) },        { RECORD_FIELD(service, FIELD_TEXT, true) },
+	{ RECORD_FIELD(rhost, FIELD_TEXT, true) },       { RECORD_FIELD(sub, FIELD_TEXT, true) },
+	{ RECORD_FIELD(username, FIELD_TEXT, true) },    { RECORD_FIELD(refresh_token, FIELD_SECRET, false) },
 };
 
-#define BURST_FIELD(name, required)                                                                                    \
-	{                                                                                                              \
-#name, FIELD_TEXT, offsetof(struct remember_burst, name), required                                     \
-	}
+#define BURST_FIELD(name) #name, FIELD_TEXT, offsetof(struct remember_burst, name), true
 static const struct field wait_fields[] = {
-	BURST_FIELD(id, true),
-	BURST_FIELD(user_code, true),
-	BURST_FIELD(verification_uri, true),
-	BURST_FIELD(verification_uri_complete, true),
+	{ BURST_FIELD(id) },
+	{ BURST_FIELD(user_code) },
+	{ BURST_FIELD(verification_uri) },
+	{ BURST_FIELD(verification_uri_complete) },
 };
 static const struct field end_fields[] = {
-	BURST_FIELD(id, true),
-	BURST_FIELD(outcome, true),
+	{ BURST_FIELD(id) },
+	{ BURST_FIELD(outcome) },
 };
 
 #define RECORD_HEADER "pam_oauth2 remembered-approval 1"
