@@ -206,10 +206,12 @@ static void print_record(void *data, const struct remember_record *record, bool 
 {
 	const struct oauth2_config *config = data;
 	int64_t age = clock_wall_seconds() - record->approved_at;
-	long left = config->remember - (long)age;
-	printf("user=%s service=%s rhost=%s sub=%s username=%s age=%llds left=%lds reuse=%s revalidated=%s\n",
-	       record->user, record->service, record->rhost, record->sub, record->username, (long long)age,
-	       left > 0 ? left : 0, revalidates ? "refresh-token" : "time-only",
+	long window = config->remember < record->remember ? config->remember : (long)record->remember;
+	long left = window - (long)age;
+	printf("user=%s caller_uid=%lld service=%s rhost=%s sub=%s username=%s age=%llds left=%lds reuse=%s "
+	       "revalidated=%s\n",
+	       record->user, (long long)record->caller_uid, record->service, record->rhost, record->sub,
+	       record->username, (long long)age, left > 0 ? left : 0, revalidates ? "refresh-token" : "time-only",
 	       record->revalidated_at > 0 ? "yes" : "no");
 }
 
@@ -224,8 +226,10 @@ static int run_memory(const struct oauth2_config *config, const struct request *
 			printf("%d remembered approval%s in %s (remember = %ld s)\n", count, count == 1 ? "" : "s",
 			       config->remember_dir, config->remember);
 	} else {
-		count =
-		    login_remember_forget(config, request->memory == MEMORY_FORGET ? request->forget_user : NULL, &why);
+		uid_t uid;
+		const char *user = request->memory == MEMORY_FORGET ? request->forget_user : NULL;
+		long caller = user != NULL && local_account_uid(user, &uid) ? (long)uid : -1;
+		count = login_remember_forget(config, user, caller, &why);
 		if (count >= 0)
 			printf("dropped %d remembered approval%s\n", count, count == 1 ? "" : "s");
 	}
@@ -257,6 +261,7 @@ static enum login_result run_request(pam_handle_t *pamh, const struct oauth2_con
 		.host = host,
 		.service = request->service,
 		.caller_uid = (long)getuid(),
+		.user_is_local = local_account_uid(request->user, &(uid_t){ 0 }),
 		.user_is_superuser = local_account_is_superuser(request->user),
 	};
 	struct login_identity identity;

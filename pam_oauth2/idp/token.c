@@ -97,14 +97,16 @@ static enum token_outcome parse_grant(const char *body, size_t len, struct token
 		goto done;
 	}
 	/* Kept only in a root-only record (remember), and written there only as visible ASCII
-	 * (RFC 6749 Appendix A.17 allows VSCHAR): anything else is no refresh token to us. */
+	 * (RFC 6749 Appendix A.17 allows VSCHAR, space included). Anything else is flagged,
+	 * never a failure: the grant itself is sound. */
 	status = json_get_string(obj, "refresh_token", REFRESH_TOKEN_MAX, &grant->refresh_token);
 	if (status == JSON_FIELD_OK && !is_visible_ascii(grant->refresh_token, strlen(grant->refresh_token))) {
 		secret_free(grant->refresh_token);
 		grant->refresh_token = NULL;
+		grant->refresh_token_unusable = true;
 	} else if (status != JSON_FIELD_OK && status != JSON_FIELD_ABSENT) {
-		*why = "refresh_token invalid";
-		goto done;
+		grant->refresh_token_unusable =
+		    json_object_get_type(json_object_object_get(obj, "refresh_token")) != json_type_null;
 	}
 	outcome = TOKEN_GRANTED;
 done:
@@ -268,8 +270,13 @@ enum idp_status idp_refresh_token(struct idp *idp, const char *refresh_token, st
 	memset(answer, 0, sizeof(*answer));
 	struct strbuf body;
 	strbuf_init(&body, 0);
+	const struct oauth2_config *config = idp->config;
+	/* RFC 8707 §2.2: the resource again, so that a JWT access token is for the same API. */
 	if (form_append_field(&body, "grant_type", "refresh_token") != 0 ||
-	    form_append_field(&body, "refresh_token", refresh_token) != 0) {
+	    form_append_field(&body, "refresh_token", refresh_token) != 0 ||
+	    (config->audience != NULL &&
+	     form_append_field(&body, config->audience_param == AUDIENCE_PARAM_AUDIENCE ? "audience" : "resource",
+			       config->audience) != 0)) {
 		strbuf_wipe_free(&body);
 		return idp_fail(idp, IDP_NO_MEMORY, "out of memory");
 	}

@@ -29,7 +29,11 @@ struct token_grant {
 	char *access_token;  /* secret */
 	char *id_token;      /* secret; NULL when none */
 	char *refresh_token; /* secret; NULL when none was issued (RFC 6749 §5.1: optional) */
-	char *scope;         /* NULL when the response left it out (RFC 6749 §5.1); space separated,
+	/* One was issued, but not as something a record can hold (not a string, empty, over
+	 * REFRESH_TOKEN_MAX, or bytes outside visible ASCII): never a reason to refuse the
+	 * login, but no approval is remembered on it (it would silently become time-only). */
+	bool refresh_token_unusable;
+	char *scope; /* NULL when the response left it out (RFC 6749 §5.1); space separated,
 			     * with the short names of Google's scope URLs added: at most 2 * SCOPE_MAX */
 };
 

@@ -20,3 +20,14 @@ bool local_account_is_superuser(const char *user)
 	explicit_bzero(buffer, sizeof(buffer));
 	return superuser;
 }
+
+bool local_account_uid(const char *user, uid_t *uid)
+{
+	struct passwd entry, *found = NULL;
+	char buffer[16384];
+	bool known = user != NULL && getpwnam_r(user, &entry, buffer, sizeof(buffer), &found) == 0 && found != NULL;
+	if (known)
+		*uid = found->pw_uid;
+	explicit_bzero(buffer, sizeof(buffer));
+	return known;
+}

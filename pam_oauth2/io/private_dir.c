@@ -24,6 +24,8 @@ int private_dir_check(const char *dir, uid_t owner, bool create, const char **wh
 			*why = "directory cannot be created";
 			return -1;
 		}
+		/* The caller's umask (su passes it through) must not decide the mode. */
+		chmod(dir, 0700);
 	}
 	if (lstat(dir, &st) != 0) {
 		*why = "directory is missing";
@@ -94,7 +96,7 @@ int private_dir_replace(const char *dir, const char *name, uid_t owner, const ch
 		*why = "cannot create a file";
 		return -1;
 	}
-	bool ok = write_all(fd, data, len) && fsync(fd) == 0;
+	bool ok = fchmod(fd, 0600) == 0 && write_all(fd, data, len) && fsync(fd) == 0;
 	ok = close(fd) == 0 && ok;
 	if (!ok || rename(temporary, path) != 0) {
 		unlink(temporary);
@@ -124,9 +126,9 @@ int private_dir_lock(const char *dir, const char *name, uid_t owner, bool *busy,
 		*why = errno == ELOOP ? "lock is a symbolic link" : "lock cannot be opened";
 		return -1;
 	}
-	struct stat st;
+	struct stat st, now;
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != owner ||
-	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+	    (st.st_mode & (S_IRWXG | S_IRWXO)) != 0 || fchmod(fd, 0600) != 0) {
 		close(fd);
 		*why = "lock is not a file of root's with mode 0600";
 		return -1;
@@ -141,7 +143,70 @@ int private_dir_lock(const char *dir, const char *name, uid_t owner, bool *busy,
 		close(fd);
 		return -1;
 	}
+	/* Its holder may have removed it meanwhile (private_dir_unlock_remove): then this is
+	 * a lock nobody else will ever ask for. */
+	if (lstat(path, &now) != 0 || now.st_dev != st.st_dev || now.st_ino != st.st_ino) {
+		close(fd);
+		*busy = true;
+		*why = "held by another login (renewed)";
+		return -1;
+	}
 	return fd;
+}
+
+void private_dir_unlock_remove(const char *dir, const char *name, int fd)
+{
+	if (fd < 0)
+		return;
+	private_dir_remove(dir, name);
+	close(fd);
+}
+
+int private_dir_identity(const char *dir, const char *name, char *out, size_t size)
+{
+	char path[PATH_LEN];
+	const char *why;
+	struct stat st;
+	if (entry_path(path, dir, name, &why) != 0)
+		return -1;
+	if (lstat(path, &st) != 0) {
+		snprintf(out, size, "%s", "");
+		return errno == ENOENT ? 0 : -1;
+	}
+	long long mtime_ns = (long long)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	int n = snprintf(out, size, "%llu:%llu:%lld", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+			 mtime_ns);
+	return n > 0 && (size_t)n < size ? 0 : -1;
+}
+
+void private_dir_sweep(const char *dir, uid_t owner, long long now, long (*max_age)(const char *name))
+{
+	const char *why;
+	if (private_dir_check(dir, owner, false, &why) != 0)
+		return;
+	DIR *listing = opendir(dir);
+	if (listing == NULL)
+		return;
+	struct dirent *entry;
+	while ((entry = readdir(listing)) != NULL) {
+		const char *name = entry->d_name;
+		char path[PATH_LEN];
+		struct stat st;
+		long age = strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ? 0 : max_age(name);
+		if (age <= 0 || snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
+		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != owner ||
+		    (long long)st.st_mtim.tv_sec + age > now)
+			continue;
+		size_t len = strlen(name);
+		if (len > 5 && strcmp(name + len - 5, ".lock") == 0) {
+			bool busy;
+			int fd = private_dir_lock(dir, name, owner, &busy, &why);
+			private_dir_unlock_remove(dir, name, fd);
+		} else {
+			unlink(path);
+		}
+	}
+	closedir(listing);
 }
 
 void private_dir_unlock(int fd)

@@ -31,6 +31,18 @@ int private_dir_remove(const char *dir, const char *name);
  * with private_dir_unlock, or when its holder dies. */
 int private_dir_lock(const char *dir, const char *name, uid_t owner, bool *busy, const char **why);
 void private_dir_unlock(int fd);
+/* Removes lock NAME while holding it (FD), then lets go: a login that opened the old file
+ * and takes its lock afterwards sees that the name is another file now, and tries again. */
+void private_dir_unlock_remove(const char *dir, const char *name, int fd);
+
+/* Which file entry NAME is now, as text ("" when absent): it changes when the entry is
+ * replaced or removed. Returns 0, or -1 when it cannot be examined. */
+int private_dir_identity(const char *dir, const char *name, char *out, size_t size);
+
+/* Removes OWNER's entries of DIR older than MAX_AGE(NAME) seconds at NOW (0: keep it): the
+ * leftovers of logins that ended or were killed. A lock is removed only when it can be
+ * taken. */
+void private_dir_sweep(const char *dir, uid_t owner, long long now, long (*max_age)(const char *name));
 
 /* Calls VISIT for each entry of DIR whose name ends in SUFFIX, until it returns nonzero.
  * Returns 0, or -1 when DIR is unsafe or cannot be read (*WHY). */

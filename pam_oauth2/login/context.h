@@ -18,6 +18,10 @@ struct login_context {
 	 * keyboard-interactive); part of a remembered approval's key. NULL when unset. */
 	const char *auth_info;
 	long caller_uid; /* the real uid: sudo's invoking user; root for sshd */
+	/* A setuid caller's login session (io/caller_session.h: controlling terminal, session
+	 * id, the leader's start time); NULL when root calls or when there is none. */
+	const char *caller_session;
+	bool user_is_local; /* the PAM user is a local account (getpwnam) */
 	/* The PAM user's account has uid 0: its name is matched exactly, whatever
 	 * username_case says ("Root" at the IdP never becomes root). */
 	bool user_is_superuser;

@@ -34,8 +34,8 @@ static void entry_name(char out[REMEMBER_NAME_MAX], const struct login_memory *m
 	snprintf(out, REMEMBER_NAME_MAX, "%s.%s", memory->key, suffix);
 }
 
-/* TEXT as a record field: visible ASCII (anything else '?'), at most 255 bytes, "-" when
- * empty. For the fields that are listed, never matched. */
+/* TEXT as a listed field (user, service, host): visible ASCII (anything else '?'), at most
+ * 255 bytes, "-" when empty. Never matched: the key does that. */
 static void record_text(const char *text, char *out, size_t size)
 {
 	size_t n = 0;
@@ -69,11 +69,17 @@ static void remove_entry(const struct login *login, const struct login_memory *m
 	private_dir_remove(login->config->remember_dir, name);
 }
 
+/* The record of this key, and (IDENTITY, when not NULL) which file it was. */
 static int load_record(const struct login *login, const struct login_memory *memory, struct remember_record *record,
-		       const char **why)
+		       char *identity, size_t identity_size, const char **why)
 {
-	char *text = NULL;
+	char *text = NULL, name[REMEMBER_NAME_MAX];
 	memset(record, 0, sizeof(*record));
+	entry_name(name, memory, "approval");
+	if (identity != NULL && private_dir_identity(login->config->remember_dir, name, identity, identity_size) != 0) {
+		*why = "cannot be examined";
+		return -1;
+	}
 	if (read_entry(login, memory, "approval", &text, why) != 0)
 		return -1;
 	int rc = remember_record_parse(text, strlen(text), memory->key, record, why);
@@ -81,14 +87,27 @@ static int load_record(const struct login *login, const struct login_memory *mem
 	return rc;
 }
 
-static void store_record(struct login *login, const struct login_memory *memory, const struct remember_record *record)
+/* Writes RECORD; with WAS (the identity load_record gave) only over that same file: a
+ * record that --forget removed (or another login replaced) meanwhile is not brought back.
+ * Returns 0, or -1 when nothing was written. */
+static int store_record(struct login *login, const struct login_memory *memory, const struct remember_record *record,
+			const char *was)
 {
 	struct strbuf text;
 	strbuf_init(&text, REMEMBER_FILE_MAX);
 	const char *why = "a field cannot be written";
-	if (remember_record_format(record, &text) != 0 || write_entry(login, memory, "approval", &text, &why) != 0)
+	char name[REMEMBER_NAME_MAX], now[128];
+	entry_name(name, memory, "approval");
+	int rc = -1;
+	if (was != NULL &&
+	    (private_dir_identity(login->config->remember_dir, name, now, sizeof(now)) != 0 || strcmp(now, was) != 0))
+		why = "the record was forgotten or replaced meanwhile";
+	else if (remember_record_format(record, &text) == 0 && write_entry(login, memory, "approval", &text, &why) == 0)
+		rc = 0;
+	if (rc != 0)
 		auth_log(login->pamh, LOG_WARNING, "approval not remembered: %s", why);
 	strbuf_wipe_free(&text);
+	return rc;
 }
 
 static int load_note(const struct login *login, const struct login_memory *memory, enum remember_note kind,
@@ -143,6 +162,7 @@ static int compute_key(const struct login *login, struct login_memory *memory)
 		.tty = context->tty,
 		.auth_info = context->auth_info,
 		.caller_uid = context->caller_uid,
+		.session = context->caller_session,
 	};
 	return remember_key_compute(&parts, memory->key);
 }
@@ -184,9 +204,10 @@ static enum login_result ask_again(struct login *login, const char *why)
 /* RFC 6749 §6: one refresh-token request, and the new token judged exactly as a fresh
  * login's. Anything short of a clean pass asks again with a device flow (never a grant):
  * a revoked grant or disabled account (invalid_grant), a scope no longer granted, an
- * outage (the record is kept for later); an explicit access_denied, or a token for
- * somebody else, ends the login. */
-static enum login_result revalidate(struct login *login, struct login_memory *memory, struct remember_record *record)
+ * outage; an explicit access_denied, or a token for somebody else, ends the login. Once
+ * the request is sent the record is dropped unless the refreshed one is stored. */
+static enum login_result revalidate(struct login *login, struct login_memory *memory, struct remember_record *record,
+				    const char *identity)
 {
 	char why[512];
 	enum login_result result = login_step(login, idp_resolve_endpoints(&login->idp));
@@ -196,9 +217,9 @@ static enum login_result revalidate(struct login *login, struct login_memory *me
 		return ask_again(login, why);
 	}
 	struct token_answer answer;
+	memory->refresh_sent = true;
 	enum idp_status status = idp_refresh_token(&login->idp, record->refresh_token, &answer);
 	if (status != IDP_OK) {
-		memory->keep_record = status == IDP_UNAVAILABLE;
 		snprintf(why, sizeof(why), "revalidation failed: %s", login->reason);
 		token_grant_clear(&answer.grant);
 		return ask_again(login, why);
@@ -229,13 +250,14 @@ static enum login_result revalidate(struct login *login, struct login_memory *me
 		return result;
 	}
 	if (result != LOGIN_APPROVED) {
-		memory->keep_record = result == LOGIN_IDP_UNAVAILABLE;
 		token_grant_clear(&answer.grant);
 		snprintf(why, sizeof(why), "the refreshed token %s: %s",
-			 memory->keep_record ? "could not be checked" : "failed the checks", login->reason);
+			 result == LOGIN_IDP_UNAVAILABLE ? "could not be checked" : "failed the checks", login->reason);
 		return ask_again(login, why);
 	}
-	/* RFC 6749 §6: a new refresh token replaces the old one (rotation); none keeps it. */
+	/* RFC 6749 §6: a new refresh token replaces the old one (rotation); none keeps it. One
+	 * the record cannot hold ends the record: the old one may be dead already. */
+	bool storable = !answer.grant.refresh_token_unusable;
 	if (answer.grant.refresh_token != NULL) {
 		secret_free(record->refresh_token);
 		record->refresh_token = answer.grant.refresh_token;
@@ -245,10 +267,16 @@ static enum login_result revalidate(struct login *login, struct login_memory *me
 	record->revalidated_at = clock_wall_seconds();
 	free(record->burst);
 	record->burst = strdup(memory->burst);
-	if (record->burst != NULL)
-		store_record(login, memory, record);
 	char judged[320];
 	snprintf(judged, sizeof(judged), "%s", login->reason);
+	if (!storable || record->burst == NULL || store_record(login, memory, record, identity) != 0) {
+		if (!storable)
+			auth_log(login->pamh, LOG_WARNING,
+				 "approval not remembered: the IdP's new refresh token cannot be stored");
+		/* This login passed every check; the record goes (login_remember_end). */
+		return approve_from_record(login, record, "revalidated=yes (record dropped)", judged);
+	}
+	memory->refresh_stored = true;
 	return approve_from_record(login, record, "revalidated=yes", judged);
 }
 
@@ -257,7 +285,8 @@ static enum login_result reuse_record(struct login *login, struct login_memory *
 {
 	struct remember_record record;
 	const char *why = NULL;
-	if (load_record(login, memory, &record, &why) != 0) {
+	char identity[128];
+	if (load_record(login, memory, &record, identity, sizeof(identity), &why) != 0) {
 		idp_debug(&login->idp, "no remembered approval: %s", why);
 		return LOGIN_CONTINUE;
 	}
@@ -270,23 +299,27 @@ static enum login_result reuse_record(struct login *login, struct login_memory *
 		/* No refresh token: nothing to ask the IdP; the README says this is weaker. */
 		free(record.burst);
 		record.burst = strdup(memory->burst);
-		if (record.burst != NULL)
-			store_record(login, memory, &record);
-		result = approve_from_record(login, &record,
-					     "revalidated=no (time only: the IdP gave no refresh token)", NULL);
+		if (record.burst != NULL && store_record(login, memory, &record, identity) == 0)
+			result = approve_from_record(login, &record,
+						     "revalidated=no (time only: the IdP gave no refresh token)", NULL);
+		else
+			result = ask_again(login, "the record could not be renewed");
 		break;
 	case REMEMBER_REUSE_REVALIDATE:
-		result = revalidate(login, memory, &record);
+		result = revalidate(login, memory, &record, identity);
 		break;
 	}
-	memory->approved_at = record.approved_at;
 	remember_record_clear(&record);
 	return result;
 }
 
-/* What a login of a burst shows: the leader's code, and that it waits for that approval. */
-static void show_burst(struct login *login, const struct remember_burst *note)
+/* What a login of a burst shows: the leader's code, and that it waits for that approval.
+ * With prompt = enter it waits for Enter as the leader does: sshd before 10.3 shows text
+ * only with a prompt (FACTS.md), and a silent wait would look like a hang. Returns the
+ * conversation's PAM code. */
+static int show_burst(struct login *login, const struct remember_burst *note)
 {
+	int rc = PAM_BUF_ERR;
 	struct line_list lines, messages;
 	line_list_init(&lines);
 	line_list_init(&messages);
@@ -300,9 +333,31 @@ static void show_burst(struct login *login, const struct remember_burst *note)
 				     "this one goes on when it is approved.") == 0 &&
 	    login_display_render(login->context, &auth, (enum qr_mode)login->config->qr, &lines) == 0 &&
 	    login_display_pack(&lines, PAM_MAX_MSG_SIZE - 1, &messages) == 0)
-		conversation_show_info(login->pamh, &messages);
+		rc = conversation_show_info(login->pamh, &messages);
+	if (rc == PAM_SUCCESS && login->config->prompt == PROMPT_ENTER)
+		rc = conversation_wait_for_enter(login->pamh, "Press Enter after approving: ");
 	line_list_free(&lines);
 	line_list_free(&messages);
+	return rc;
+}
+
+/* Whether this login may use remembered approvals at all; NULL when it may, else why not.
+ * A remote login is bound to the client's SSH key, or to nothing (anyone connecting as
+ * the user from the same address would share it: NAT, a jump host); a setuid caller to
+ * its login session, not to the PAM_TTY it can choose; and only local accounts have
+ * records (sshd starts PAM for any name a client sends). */
+static const char *remember_refused(const struct login_context *context)
+{
+	if (!context->user_is_local)
+		return "the user is not a local account";
+	if (context->caller_uid != 0 && context->caller_session == NULL)
+		return "the caller has no controlling terminal to bind it to";
+	if (context->rhost != NULL && context->rhost[0] != '\0' &&
+	    (context->auth_info == NULL || strncmp(context->auth_info, "publickey ", 10) != 0) &&
+	    (context->auth_info == NULL || strstr(context->auth_info, "\npublickey ") == NULL))
+		return "a remote login without the client's SSH key (sshd: AuthenticationMethods "
+		       "publickey,keyboard-interactive)";
+	return NULL;
 }
 
 /* A login of a burst: how the leader's burst SEEN ended, once it has. LOGIN_CONTINUE
@@ -323,7 +378,7 @@ static enum login_result burst_outcome(struct login *login, struct login_memory 
 			struct remember_record record;
 			const char *why;
 			result = LOGIN_CONTINUE;
-			if (load_record(login, memory, &record, &why) == 0) {
+			if (load_record(login, memory, &record, NULL, 0, &why) == 0) {
 				if (strcmp(record.burst, seen->id) == 0)
 					result = approve_from_record(login, &record, "burst=yes",
 								     "approved in another login with the same key");
@@ -347,12 +402,17 @@ enum login_result login_remember_begin(struct login *login, struct login_memory 
 	memory->lock_fd = -1;
 	if (login->config->remember <= 0)
 		return LOGIN_CONTINUE;
+	const char *refused = remember_refused(login->context);
+	if (refused != NULL) {
+		idp_debug(&login->idp, "remember off for this login: %s", refused);
+		return LOGIN_CONTINUE;
+	}
 	if (compute_key(login, memory) != 0 || new_burst_id(memory->burst) != 0) {
 		auth_log(login->pamh, LOG_WARNING, "remembered approvals unavailable for this login: out of memory");
 		return LOGIN_CONTINUE;
 	}
 	struct remember_burst seen = { 0 };
-	bool shown = false;
+	bool shown = false, waiting = false;
 	enum login_result result = LOGIN_CONTINUE;
 	for (;;) {
 		bool busy = false, ended = false;
@@ -378,6 +438,16 @@ enum login_result login_remember_begin(struct login *login, struct login_memory 
 			result = reuse_record(login, memory);
 			break;
 		}
+		if (!waiting) {
+			/* Tell the leader that someone waits for its end note. */
+			struct strbuf mark;
+			strbuf_init(&mark, 0);
+			if (strbuf_append_str(&mark, "waiting\n") == 0)
+				write_entry(login, memory, "waiting", &mark, &why);
+			strbuf_wipe_free(&mark);
+			waiting = true;
+			continue; /* the leader may have ended before it saw the mark */
+		}
 		if (ended) {
 			/* Its leader went away without an answer: this login tries to lead. */
 			remember_burst_clear(&seen);
@@ -396,8 +466,14 @@ enum login_result login_remember_begin(struct login *login, struct login_memory 
 			}
 		}
 		if (seen.id != NULL && !shown && strcmp(seen.user_code, "-") != 0) {
-			show_burst(login, &seen);
+			int rc = show_burst(login, &seen);
 			shown = true;
+			if (rc != PAM_SUCCESS) {
+				result = login_fail(login, rc == PAM_BUF_ERR ? LOGIN_SYSTEM_ERROR : LOGIN_CONV_ERROR,
+						    "conversation failed: %s", pam_strerror(login->pamh, rc));
+				break;
+			}
+			continue; /* after Enter: look again at once */
 		}
 		if (clock_monotonic_ms() >= login->idp.deadline_ms) {
 			result =
@@ -423,28 +499,44 @@ void login_remember_keep(struct login *login, struct login_memory *memory, const
 {
 	if (!memory->leader)
 		return;
-	char user[256], service[256], rhost[256], sub[256], username[256];
+	const struct login_identity *identity = login->identity;
+	const char *not_kept = NULL;
+	if (grant->refresh_token_unusable)
+		not_kept = "the IdP's refresh token cannot be stored (reuse would silently be time-only)";
+	else if (identity->sub[0] == '\0')
+		not_kept = "the approver's sub is unknown";
+	if (not_kept != NULL) {
+		auth_log(login->pamh, LOG_NOTICE, "approval not remembered: %s", not_kept);
+		return;
+	}
+	char user[256], service[256], rhost[256];
 	record_text(login->context->user, user, sizeof(user));
 	record_text(login->context->service, service, sizeof(service));
 	record_text(login->context->rhost, rhost, sizeof(rhost));
-	record_text(login->identity->sub, sub, sizeof(sub));
-	record_text(login->identity->username, username, sizeof(username));
-	if (login->identity->sub[0] == '\0') {
-		auth_log(login->pamh, LOG_WARNING, "approval not remembered: the approver's sub is unknown");
-		return;
-	}
 	struct remember_record record = {
 		.key = memory->key,
 		.burst = memory->burst,
 		.approved_at = clock_wall_seconds(),
+		.remember = login->config->remember,
+		.caller_uid = login->context->caller_uid,
 		.user = user,
 		.service = service,
 		.rhost = rhost,
-		.sub = sub,
-		.username = username,
+		.sub = (char *)identity->sub,
+		.username = identity->username[0] != '\0' ? (char *)identity->username : "-",
 		.refresh_token = grant->refresh_token,
 	};
-	store_record(login, memory, &record);
+	store_record(login, memory, &record, NULL);
+}
+
+/* How long each kind of entry may outlive its login (private_dir_sweep): a record its
+ * longest possible window, the notes and locks of a burst an hour. */
+static long entry_max_age(const char *name)
+{
+	size_t len = strlen(name);
+	if (len > 9 && strcmp(name + len - 9, ".approval") == 0 && name[0] != '.')
+		return REMEMBER_SECONDS_MAX + REMEMBER_CLOCK_SKEW;
+	return 3600;
 }
 
 void login_remember_end(struct login *login, struct login_memory *memory, enum login_result result)
@@ -452,16 +544,34 @@ void login_remember_end(struct login *login, struct login_memory *memory, enum l
 	if (!memory->leader)
 		return;
 	/* A denial, a refusal or a failed revalidation drops the record; a failure of this
-	 * login's own (its terminal, memory) or an outage that kept it from being judged
-	 * does not. */
+	 * login's own (its terminal, memory) or an outage that kept it from being judged does
+	 * not. A refresh that was sent and whose answer was not stored drops it always. */
 	bool local = result == LOGIN_CONV_ERROR || result == LOGIN_SYSTEM_ERROR;
 	bool outage = result == LOGIN_IDP_UNAVAILABLE || result == LOGIN_UNAVAILABLE_REFUSED;
-	if (result != LOGIN_APPROVED && !local && !(outage && memory->keep_record))
+	bool spent = memory->refresh_sent && !memory->refresh_stored;
+	char record[REMEMBER_NAME_MAX], lock[REMEMBER_NAME_MAX], identity[128] = "";
+	entry_name(record, memory, "approval");
+	entry_name(lock, memory, "lock");
+	if (spent || (result != LOGIN_APPROVED && !local && !(outage && memory->keep_record)))
 		remove_entry(login, memory, "approval");
-	struct remember_burst note = { .id = memory->burst, .outcome = (char *)login_result_name(result) };
-	store_note(login, memory, REMEMBER_NOTE_END, &note);
+	/* The end note is for the logins waiting for this one; they say so (K.waiting), and
+	 * without them none is written (private_dir_sweep removes both later). */
+	char waiting[REMEMBER_NAME_MAX], present[128] = "";
+	entry_name(waiting, memory, "waiting");
+	if (private_dir_identity(login->config->remember_dir, waiting, present, sizeof(present)) == 0 &&
+	    present[0] != '\0') {
+		struct remember_burst note = { .id = memory->burst, .outcome = (char *)login_result_name(result) };
+		store_note(login, memory, REMEMBER_NOTE_END, &note);
+	}
 	remove_entry(login, memory, "wait");
-	private_dir_unlock(memory->lock_fd);
+	/* Leftovers of other keys' logins (and of killed ones); then the lock itself, when
+	 * there is no record left to guard. */
+	private_dir_sweep(login->config->remember_dir, TRUSTED_OWNER, clock_wall_seconds(), entry_max_age);
+	if (private_dir_identity(login->config->remember_dir, record, identity, sizeof(identity)) == 0 &&
+	    identity[0] == '\0')
+		private_dir_unlock_remove(login->config->remember_dir, lock, memory->lock_fd);
+	else
+		private_dir_unlock(memory->lock_fd);
 	memory->lock_fd = -1;
 	memory->leader = false;
 }
@@ -471,6 +581,7 @@ void login_remember_end(struct login *login, struct login_memory *memory, enum l
 struct visit {
 	const struct oauth2_config *config;
 	const char *forget_user; /* forget: NULL for every record */
+	long forget_uid;         /* and the records this uid asked for as the caller; -1: none */
 	bool forget;
 	remember_report report;
 	void *data;
@@ -493,7 +604,8 @@ static int visit_record(const char *name, void *data)
 	}
 	secret_free(text);
 	if (visit->forget) {
-		if ((visit->forget_user == NULL || strcmp(visit->forget_user, record.user) == 0) &&
+		if ((visit->forget_user == NULL || strcmp(visit->forget_user, record.user) == 0 ||
+		     (visit->forget_uid >= 0 && record.caller_uid == visit->forget_uid)) &&
 		    private_dir_remove(dir, name) == 0)
 			visit->count++;
 	} else {
@@ -515,9 +627,9 @@ int login_remember_list(const struct oauth2_config *config, remember_report repo
 	return visit.count;
 }
 
-int login_remember_forget(const struct oauth2_config *config, const char *user, const char **why)
+int login_remember_forget(const struct oauth2_config *config, const char *user, long caller_uid, const char **why)
 {
-	struct visit visit = { .config = config, .forget_user = user, .forget = true };
+	struct visit visit = { .config = config, .forget_user = user, .forget_uid = caller_uid, .forget = true };
 	if (private_dir_each(config->remember_dir, TRUSTED_OWNER, ".approval", visit_record, &visit, why) != 0)
 		return -1;
 	return visit.count;

@@ -24,8 +24,13 @@ struct login_memory {
 	int lock_fd;
 	char key[REMEMBER_KEY_HEX + 1];
 	char burst[REMEMBER_BURST_HEX + 1]; /* this login's burst id, as leader */
-	bool keep_record;                   /* an outage kept the record from being judged */
-	int64_t approved_at;                /* of the record reused, for the log */
+	/* The record was not judged (an outage before any refresh was sent): keep it. */
+	bool keep_record;
+	/* A refresh was sent: the IdP may have rotated the token, so the record is dropped
+	 * unless the new one was stored (a rotated-away token sent again can revoke the
+	 * grant, oidc-provider's reuse detection). */
+	bool refresh_sent;
+	bool refresh_stored;
 };
 
 /* Before the device flow. LOGIN_APPROVED: a remembered approval (revalidated when it can
@@ -51,7 +56,9 @@ struct oauth2_config;
 typedef void (*remember_report)(void *data, const struct remember_record *record, bool revalidates);
 /* Returns the number of records, or -1 when the directory is unsafe or unreadable (*WHY). */
 int login_remember_list(const struct oauth2_config *config, remember_report report, void *data, const char **why);
-/* Drops USER's records (every record when USER is NULL). Returns how many, or -1 (*WHY). */
-int login_remember_forget(const struct oauth2_config *config, const char *user, const char **why);
+/* Drops the records of USER: those for that PAM user, and those USER asked for as the
+ * caller (CALLER_UID: su's and sudo's invoking user; -1 when USER is no local account);
+ * every record when USER is NULL. Returns how many, or -1 (*WHY). */
+int login_remember_forget(const struct oauth2_config *config, const char *user, long caller_uid, const char **why);
 
 #endif

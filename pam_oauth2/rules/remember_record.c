@@ -32,6 +32,7 @@ struct field {
 static const struct field record_fields[] = {
 	{ RECORD_FIELD(key, FIELD_TEXT, true) },         { RECORD_FIELD(burst, FIELD_TEXT, true) },
 	{ RECORD_FIELD(approved_at, FIELD_TIME, true) }, { RECORD_FIELD(revalidated_at, FIELD_TIME, true) },
+	{ RECORD_FIELD(remember, FIELD_TIME, true) },    { RECORD_FIELD(caller_uid, FIELD_TIME, true) },
 	{ RECORD_FIELD(user, FIELD_TEXT, true) },        { RECORD_FIELD(service, FIELD_TEXT, true) },
 	{ RECORD_FIELD(rhost, FIELD_TEXT, true) },       { RECORD_FIELD(sub, FIELD_TEXT, true) },
 	{ RECORD_FIELD(username, FIELD_TEXT, true) },    { RECORD_FIELD(refresh_token, FIELD_SECRET, false) },
@@ -64,7 +65,8 @@ int remember_key_compute(const struct remember_key_parts *parts, char out[REMEMB
 				 parts->rhost,
 				 parts->tty,
 				 parts->auth_info,
-				 uid };
+				 uid,
+				 parts->session };
 	enum { COUNT = sizeof(values) / sizeof(values[0]) };
 	/* Each part as "LENGTH:TEXT": no two different sets of parts hash the same input. */
 	char lengths[COUNT][24];
@@ -250,7 +252,7 @@ enum remember_reuse remember_record_judge(const struct remember_record *record, 
 	}
 	/* The window counts from the person's approval: a revalidation proves the grant is
 	 * still good, it does not make the approval younger. */
-	if (now - record->approved_at >= window) {
+	if (now - record->approved_at >= window || now - record->approved_at >= record->remember) {
 		*why = "older than remember";
 		return REMEMBER_REUSE_NONE;
 	}

@@ -27,6 +27,7 @@ struct remember_key_parts {
 	const char *tty;
 	const char *auth_info; /* sshd's SSH_AUTH_INFO_0: the client's public key, when known */
 	long caller_uid;       /* the real uid of the caller (sudo's invoking user) */
+	const char *session;   /* a setuid caller's login session (io/caller_session.h) */
 };
 
 /* The key, as 64 hex digits of SHA-256 over the length-prefixed parts (no two different
@@ -39,6 +40,8 @@ struct remember_record {
 	char *burst;            /* the burst that approved or last revalidated it */
 	int64_t approved_at;    /* wall clock: when a person approved with a device code */
 	int64_t revalidated_at; /* the last refresh that passed every check, 0: never */
+	int64_t remember;       /* the window it was approved under (seconds) */
+	int64_t caller_uid;     /* who asked: sudo's and su's invoking user, root for sshd */
 	char *user;             /* the PAM user, service and remote host: for listing and */
 	char *service;          /* --forget, never for matching (the key does that) */
 	char *rhost;
@@ -67,7 +70,8 @@ enum remember_reuse {
 };
 
 /* Whether RECORD may stand in for a new approval at NOW under remember = WINDOW seconds:
- * the approval (not its last revalidation) must be younger than WINDOW. */
+ * the approval (not its last revalidation) must be younger than WINDOW and than the
+ * window it was approved under (raising remember revives nothing). */
 enum remember_reuse remember_record_judge(const struct remember_record *record, int64_t now, long window,
 					  const char **why);
 

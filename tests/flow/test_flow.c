@@ -15,6 +15,7 @@
 #include "../unit/scratch_dir.h"
 #include "fake_io.h"
 #include "login/flow.h"
+#include "login/remember.h"
 
 #include <security/_pam_types.h>
 #include <stdio.h>
@@ -95,7 +96,8 @@ static void configure(struct login_run *run, ...)
 		free(args.items[i]);
 	if (rc != 0)
 		fail_msg("configuration refused: %s", error);
-	run->context = (struct login_context){ .user = "alice", .host = "host", .service = "sshd" };
+	run->context =
+	    (struct login_context){ .user = "alice", .host = "host", .service = "sshd", .user_is_local = true };
 }
 
 static enum login_result run_login(struct login_run *run)
@@ -1745,8 +1747,10 @@ static void test_remember_never_crosses_a_key(void **state)
 			run.context.tty = "/dev/pts/7";
 		if (other == 3)
 			run.context.auth_info = "publickey ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtherKey\n";
-		if (other == 4)
+		if (other == 4) {
 			run.context.caller_uid = 1000;
+			run.context.caller_session = "tty=34816 sid=4242 start=777";
+		}
 		assert_asks_again(&memory, &run, ++device);
 		assert_result(&run, LOGIN_APPROVED, NULL);
 	}
@@ -1877,10 +1881,11 @@ static void test_remember_an_outage_at_revalidation_never_grants(void **state)
 	run_login(&run);
 	assert_result(&run, LOGIN_IDP_UNAVAILABLE, NULL);
 	assert_contains(fake_log(), "not reused: revalidation failed");
-	/* Nothing was judged: the record waits for the IdP to come back. */
+	/* The refresh went out: the IdP may have rotated the token before the answer was
+	 * lost, and the old one sent again could revoke the grant. The record goes. */
 	char record[256];
 	memory_entry(&memory, ".approval", record, sizeof(record));
-	assert_true(record[0] != '\0');
+	assert_string_equal(record, "");
 	memory_dir_remove(&memory);
 }
 
@@ -2083,6 +2088,372 @@ static void test_remember_a_burst_waits_no_longer_than_its_timeout(void **state)
 	memory_dir_remove(&memory);
 }
 
+/* ---- remembered approvals: the cases of the hostile review (each failed before its fix) ---- */
+
+static size_t memory_entries(const struct memory_dir *memory, const char *suffix)
+{
+	char dir[128];
+	snprintf(dir, sizeof(dir), "%s/run", memory->dir);
+	size_t n = 0;
+	DIR *listing = opendir(dir);
+	if (listing == NULL)
+		return 0;
+	for (struct dirent *entry; (entry = readdir(listing)) != NULL;) {
+		size_t len = strlen(entry->d_name);
+		if (entry->d_name[0] != '.' && len > strlen(suffix) &&
+		    strcmp(entry->d_name + len - strlen(suffix), suffix) == 0)
+			n++;
+	}
+	closedir(listing);
+	return n;
+}
+
+struct forget_play {
+	const struct oauth2_config *config;
+	int dropped;
+};
+
+/* The admin runs pam_oauth2-check --forget-all while the refresh request is in flight. */
+static void forget_all_now(const struct fake_request *request, void *data)
+{
+	(void)request;
+	struct forget_play *forget = data;
+	const char *why = NULL;
+	forget->dropped = login_remember_forget(forget->config, NULL, -1, &why);
+}
+
+/* sshd with keyboard-interactive alone sets SSH_AUTH_INFO_0 to "": such a key would be
+ * (service, user, PAM_RHOST, "ssh"), shared by anyone connecting as alice from the same
+ * address (NAT, VPN egress, jump host, ProxyJump, localhost). Never remembered. */
+static void test_remember_needs_the_client_key_for_a_remote_login(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED_RT } }, refreshed[] = { { REFRESHED } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	run.context.rhost = "192.0.2.10"; /* the jump host */
+	run.context.tty = "ssh";
+	run.context.auth_info = "";
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, first, 1);
+	fake_route(USERINFO_URL, userinfo_alice, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	/* Another person on the jump host: ssh alice@target, a different client, no key. */
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	run.context.rhost = "192.0.2.10";
+	run.context.tty = "ssh";
+	run.context.auth_info = "";
+	fake_route(TOKEN_URL, refreshed, 1);
+	run_login(&run);
+	print_message("# the other client: %s (%s)\n", result_name(run.result), run.reason);
+	assert_lacks(run.reason, "remembered");
+	memory_dir_remove(&memory);
+}
+
+/* --forget while a revalidation is in flight holds: the leader does not write the record
+ * back over the forgetting. */
+static void test_remember_forget_during_a_revalidation_holds(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED_RT } }, refreshed[] = { { REFRESHED } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	struct forget_play forget = { .config = &run.config };
+	fake_route(TOKEN_URL, refreshed, 1);
+	fake_on_request(TOKEN_URL, forget_all_now, &forget);
+	run.result = login_flow_run(NULL, &run.config, &run.context, &run.identity, run.reason, sizeof(run.reason));
+	fake_on_request(TOKEN_URL, NULL, NULL);
+	assert_int_equal(forget.dropped, 1);
+	/* After --forget-all said "dropped 1", no record may be left. */
+	assert_int_equal(memory_entries(&memory, ".approval"), 0);
+	oauth2_config_free(&run.config);
+	memory_dir_remove(&memory);
+}
+
+/* Under su (and sudo with targetpw/rootpw) the PAM user is the target (root): --forget alice
+ * must drop what alice asked for as the caller too. */
+static void test_remember_forget_user_drops_what_they_asked_for_as_caller(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	const char *map = map_file("alice root\n");
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, map, NULL);
+	run.context.user = "root";
+	run.context.service = "su";
+	run.context.tty = "/dev/pts/3";
+	run.context.caller_uid = 1000;
+	run.context.caller_session = "tty=34819 sid=4242 start=777";
+	run.context.caller_can_interrupt = true;
+	run.context.user_is_superuser = true;
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, first, 1);
+	fake_route(USERINFO_URL, userinfo_alice, 1);
+	run.result = login_flow_run(NULL, &run.config, &run.context, &run.identity, run.reason, sizeof(run.reason));
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	const char *why = NULL;
+	/* The admin revokes alice (she left): pam_oauth2-check --forget alice. */
+	int dropped = login_remember_forget(&run.config, "alice", 1000, &why);
+	oauth2_config_free(&run.config);
+	assert_int_equal(dropped, 1);
+	memory_dir_remove(&memory);
+}
+
+/* Logins that leave no record leave no files: an unauthenticated client naming a new user
+ * per connection, or a client from many addresses, cannot fill /run. */
+static void test_remember_logins_without_a_record_leave_no_files(void **state)
+{
+	(void)state;
+	static const struct fake_reply down[] = { { .status = 503, .body = "busy" } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	for (int i = 0; i < 50; i++) {
+		char user[32];
+		snprintf(user, sizeof(user), "nosuchuser%d", i);
+		struct login_run run;
+		configure(&run, "remember=600", memory.remember_dir, NULL);
+		run.context.user = user;
+		run.context.user_is_local = false; /* sshd starts PAM for any name a client sends */
+		run.context.rhost = "198.51.100.7";
+		fake_route(DEVICE_URL, down, 1);
+		run_login(&run);
+		assert_result(&run, LOGIN_IDP_UNAVAILABLE, NULL);
+	}
+	print_message("# after 50 failed logins: %zu .lock, %zu .end, %zu .wait, %zu .approval\n",
+		      memory_entries(&memory, ".lock"), memory_entries(&memory, ".end"),
+		      memory_entries(&memory, ".wait"), memory_entries(&memory, ".approval"));
+	assert_true(memory_entries(&memory, ".lock") + memory_entries(&memory, ".end") < 10);
+	/* A local user with a key, from fifty addresses: nothing is left either (the lock goes
+	 * with its login when no record remains; no end note without a waiting login). */
+	for (int i = 0; i < 50; i++) {
+		char rhost[32];
+		snprintf(rhost, sizeof(rhost), "198.51.100.%d", i + 10);
+		struct login_run run;
+		configure(&run, "remember=600", memory.remember_dir, NULL);
+		run.context.rhost = rhost;
+		run.context.auth_info = "publickey ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey\n";
+		fake_route(DEVICE_URL, down, 1);
+		run_login(&run);
+		assert_result(&run, LOGIN_IDP_UNAVAILABLE, NULL);
+	}
+	assert_int_equal(memory_entries(&memory, ".lock") + memory_entries(&memory, ".end") +
+			     memory_entries(&memory, ".wait") + memory_entries(&memory, ".approval"),
+			 0);
+	memory_dir_remove(&memory);
+}
+
+/* A refresh_token that is null, "" or over 8192 bytes never refuses an approved login
+ * (remember off): it is no refresh token to us, nothing more. */
+static void test_an_odd_refresh_token_never_refuses_a_login(void **state)
+{
+	(void)state;
+	static char big[9400];
+	snprintf(big, sizeof(big),
+		 "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"scope\":\"openid profile\","
+		 "\"refresh_token\":\"%09000d\"}",
+		 7);
+	static const struct fake_reply answers[][1] = {
+		{ { .status = 200,
+		    .body = "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"scope\":\"openid profile\","
+			    "\"refresh_token\":null}" } },
+		{ { .status = 200,
+		    .body = "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"scope\":\"openid profile\","
+			    "\"refresh_token\":\"\"}" } },
+		{ { .status = 200, .body = big } },
+	};
+	int refused = 0;
+	for (size_t i = 0; i < 3; i++) {
+		fake_reset();
+		struct login_run run;
+		configure(&run, NULL);
+		fake_route(DEVICE_URL, device_ok, 1);
+		fake_route(TOKEN_URL, answers[i], 1);
+		fake_route(USERINFO_URL, userinfo_alice, 1);
+		run_login(&run);
+		print_message("# refresh_token %s: %s (%s)\n",
+			      i == 0   ? "null"
+			      : i == 1 ? "\"\""
+				       : "of 9000 bytes",
+			      result_name(run.result), run.reason);
+		refused += run.result != LOGIN_APPROVED;
+	}
+	assert_int_equal(refused, 0);
+}
+
+/* A refresh token the IdP did issue, but with a byte outside 0x21-0x7e (a space is VSCHAR,
+ * RFC 6749 A.17), cannot be stored: the approval is not remembered at all, rather than
+ * silently reused on its age alone. */
+static void test_remember_an_unstorable_refresh_token_is_not_remembered(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = {
+		{ .status = 200,
+		  .body = "{\"access_token\":\"at-1\",\"token_type\":\"Bearer\",\"scope\":\"openid profile\","
+			  "\"refresh_token\":\"rt with space\"}" }
+	};
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	size_t before = fake_request_count();
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	static const struct fake_reply again[] = { { GRANTED } };
+	fake_route(TOKEN_URL, again, 1);
+	run_login(&run);
+	print_message("# %s (%s), requests %zu\n", result_name(run.result), run.reason, fake_request_count() - before);
+	assert_lacks(run.reason, "time only");
+	memory_dir_remove(&memory);
+}
+
+/* A rotated-away refresh token is never sent again (oidc-provider revokes the grant when it
+ * comes back): a refresh that rotates (rt-first -> rt-second) but fails the checks, then a
+ * local end of the login (Ctrl-C at the new code), drops the record. */
+static void test_remember_a_rotated_away_refresh_token_is_never_sent_again(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED_RT } };
+	static const struct fake_reply rotated_narrowed[] = {
+		{ .status = 200,
+		  .body = "{\"access_token\":\"at-2\",\"token_type\":\"Bearer\",\"scope\":\"openid\","
+			  "\"refresh_token\":\"rt-second-0815\"}" },
+	};
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, "require_scope=profile", NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, first, 1);
+	fake_route(USERINFO_URL, userinfo_alice, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	configure(&run, "remember=600", memory.remember_dir, "require_scope=profile", NULL);
+	fake_route(TOKEN_URL, rotated_narrowed, 1);
+	fake_conversation_fails(PAM_CONV_ERR);
+	run_login(&run);
+	fake_conversation_fails(PAM_SUCCESS);
+	assert_result(&run, LOGIN_CONV_ERROR, NULL);
+	size_t before = fake_requests_to(TOKEN_URL);
+	configure(&run, "remember=600", memory.remember_dir, "require_scope=profile", NULL);
+	run_login(&run);
+	const struct fake_request *third = fake_request_to(TOKEN_URL, before);
+	assert_non_null(third);
+	print_message("# third login's first token request: %s\n", third->body);
+	assert_lacks(third->body, "refresh_token=rt-first-4711");
+	memory_dir_remove(&memory);
+}
+
+/* Raising remember (or turning it off and on) revives no approval made under a shorter
+ * window: the record keeps the window it was approved under. */
+static void test_remember_raising_the_window_revives_nothing(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	struct login_run run;
+	configure(&run, "remember=60", memory.remember_dir, NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, first, 1);
+	fake_route(USERINFO_URL, userinfo_alice, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	fake_advance_ms(3600 * 1000); /* an hour later the admin sets remember = 28800 */
+	configure(&run, "remember=28800", memory.remember_dir, NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	static const struct fake_reply again[] = { { GRANTED } };
+	fake_route(TOKEN_URL, again, 1);
+	run_login(&run);
+	print_message("# %s (%s)\n", result_name(run.result), run.reason);
+	assert_lacks(run.reason, "remembered");
+	memory_dir_remove(&memory);
+}
+
+/* A 256-byte sub is kept whole in the record, so its revalidation matches. */
+static void test_remember_a_long_sub_revalidates(void **state)
+{
+	(void)state;
+	static char body[600];
+	char sub[257];
+	memset(sub, 's', 256);
+	sub[256] = '\0';
+	snprintf(body, sizeof(body), "{\"sub\":\"%s\",\"preferred_username\":\"alice\"}", sub);
+	static const struct fake_reply first[] = { { GRANTED_RT } }, refreshed[] = { { REFRESHED } };
+	static struct fake_reply userinfo[1];
+	userinfo[0] = (struct fake_reply){ .status = 200, .body = body };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, first, 1);
+	fake_route(USERINFO_URL, userinfo, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_APPROVED, NULL);
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_route(TOKEN_URL, refreshed, 1);
+	run_login(&run);
+	print_message("# %s (%.120s)\n", result_name(run.result), run.reason);
+	assert_result(&run, LOGIN_APPROVED, "remembered");
+	memory_dir_remove(&memory);
+}
+
+/* A setuid caller without a controlling terminal (sudo from cron, su < file) has nothing to
+ * bind an approval to but a PAM_TTY it chooses itself: never remembered. */
+static void test_remember_needs_a_session_for_a_setuid_caller(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	for (int round = 0; round < 2; round++) {
+		struct login_run run;
+		configure(&run, "remember=600", memory.remember_dir, NULL);
+		run.context.service = "sudo";
+		run.context.tty = "/dev/pts/3";
+		run.context.caller_uid = 1000;
+		run.context.caller_can_interrupt = true;
+		fake_route(DEVICE_URL, device_ok, 1);
+		fake_route(TOKEN_URL, first, 1);
+		fake_route(USERINFO_URL, userinfo_alice, 1);
+		run_login(&run);
+		assert_result(&run, LOGIN_APPROVED, "preferred_username='alice'");
+		assert_int_equal(fake_requests_to(DEVICE_URL), (size_t)round + 1);
+	}
+	assert_contains(fake_log(), "remember off for this login: the caller has no controlling terminal");
+	assert_int_equal(memory_entries(&memory, ".approval"), 0);
+	memory_dir_remove(&memory);
+}
+
+/* The caller's umask (su passes it through) never decides the modes. */
+static void test_remember_modes_ignore_the_umask(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED_RT } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	mode_t old = umask(0777);
+	remembered_first_login(&memory, first);
+	umask(old);
+	char record[256], dir[128];
+	struct stat st;
+	snprintf(dir, sizeof(dir), "%s/run", memory.dir);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+	memory_entry(&memory, ".approval", record, sizeof(record));
+	assert_int_equal(stat(record, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	memory_dir_remove(&memory);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2157,6 +2528,17 @@ int main(void)
 		cmocka_unit_test_setup(test_remember_a_denial_denies_the_whole_burst, setup),
 		cmocka_unit_test_setup(test_remember_a_burst_takes_only_its_own_outcome, setup),
 		cmocka_unit_test_setup(test_remember_a_burst_waits_no_longer_than_its_timeout, setup),
+		cmocka_unit_test_setup(test_remember_needs_the_client_key_for_a_remote_login, setup),
+		cmocka_unit_test_setup(test_remember_forget_during_a_revalidation_holds, setup),
+		cmocka_unit_test_setup(test_remember_forget_user_drops_what_they_asked_for_as_caller, setup),
+		cmocka_unit_test_setup(test_remember_logins_without_a_record_leave_no_files, setup),
+		cmocka_unit_test_setup(test_an_odd_refresh_token_never_refuses_a_login, setup),
+		cmocka_unit_test_setup(test_remember_an_unstorable_refresh_token_is_not_remembered, setup),
+		cmocka_unit_test_setup(test_remember_a_rotated_away_refresh_token_is_never_sent_again, setup),
+		cmocka_unit_test_setup(test_remember_raising_the_window_revives_nothing, setup),
+		cmocka_unit_test_setup(test_remember_a_long_sub_revalidates, setup),
+		cmocka_unit_test_setup(test_remember_needs_a_session_for_a_setuid_caller, setup),
+		cmocka_unit_test_setup(test_remember_modes_ignore_the_umask, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -25,6 +25,8 @@ static struct remember_record sample(void)
 		.burst = BURST,
 		.approved_at = 1764547200,
 		.revalidated_at = 0,
+		.remember = 600,
+		.caller_uid = 0,
 		.user = "alice",
 		.service = "sshd",
 		.rhost = "203.0.113.5",
