@@ -2454,6 +2454,27 @@ static void test_remember_modes_ignore_the_umask(void **state)
 	memory_dir_remove(&memory);
 }
 
+/* "A denial removes the record": a record too old to reuse, then a denied new code. */
+static void test_remember_a_denial_removes_the_record(void **state)
+{
+	(void)state;
+	static const struct fake_reply first[] = { { GRANTED } };
+	static const struct fake_reply denied[] = { { .status = 400, .body = "{\"error\":\"access_denied\"}" } };
+	struct memory_dir memory;
+	memory_dir_create(&memory);
+	remembered_first_login(&memory, first);
+	assert_int_equal(memory_entries(&memory, ".approval"), 1);
+	struct login_run run;
+	configure(&run, "remember=600", memory.remember_dir, NULL);
+	fake_advance_ms(700 * 1000);
+	fake_route(DEVICE_URL, device_ok, 1);
+	fake_route(TOKEN_URL, denied, 1);
+	run_login(&run);
+	assert_result(&run, LOGIN_DENIED, NULL);
+	assert_int_equal(memory_entries(&memory, ".approval"), 0);
+	memory_dir_remove(&memory);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -2539,6 +2560,7 @@ int main(void)
 		cmocka_unit_test_setup(test_remember_a_long_sub_revalidates, setup),
 		cmocka_unit_test_setup(test_remember_needs_a_session_for_a_setuid_caller, setup),
 		cmocka_unit_test_setup(test_remember_modes_ignore_the_umask, setup),
+		cmocka_unit_test_setup(test_remember_a_denial_removes_the_record, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
