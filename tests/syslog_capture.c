@@ -1,11 +1,25 @@
 /* LD_PRELOAD shim for tests: appends every syslog line the process writes to the file
  * named by SYSLOG_CAPTURE_FILE, one line each ("PRIORITY MESSAGE"), instead of sending
  * it to the system log. Lets tests assert on the module's log lines, and that no
- * secret ever reaches them. */
+ * secret ever reaches them.
+ *
+ * The file named when the process started is kept too: sshd empties the environment of
+ * the child that runs pam_authenticate (auth-pam.c, sshpam_thread: environ[0] = NULL),
+ * and that child must still be heard (tests/e2e/test_remember_ssh.py). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <syslog.h>
+
+static char initial_path[4096];
+
+__attribute__((constructor)) static void remember_path(void)
+{
+	const char *path = getenv("SYSLOG_CAPTURE_FILE");
+	if (path != NULL && strlen(path) < sizeof(initial_path))
+		strcpy(initial_path, path);
+}
 
 void openlog(const char *ident, int option, int facility);
 void closelog(void);
@@ -26,6 +40,8 @@ void closelog(void)
 void vsyslog(int priority, const char *format, va_list args)
 {
 	const char *path = getenv("SYSLOG_CAPTURE_FILE");
+	if (path == NULL && initial_path[0] != '\0')
+		path = initial_path;
 	if (path == NULL)
 		return;
 	FILE *file = fopen(path, "ae");

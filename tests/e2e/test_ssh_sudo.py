@@ -196,11 +196,12 @@ class Env:
         write(f"/etc/pam.d/{name}", "\n".join(lines) + "\n")
         return name
 
-    def sshd(self, tag, config, control="required", after=None, options=None):
+    def sshd(self, tag, config, control="required", after=None, options=None, environment=None):
         """Starts an sshd of our own whose PAM service is sshd-PREFIX-TAG: named by
         PAMServiceName where sshd has it (OpenSSH 9.8+; OpenSSH 10 ignores the program
         name), else by starting it through a symlink of that name (9.2 names the service
-        after the program)."""
+        after the program). ENVIRONMENT: variables added to sshd's (its re-executed
+        children and the PAM modules they load inherit them)."""
         name = f"sshd-{PREFIX}-{tag}"
         self.pam_service(name, config, control=control, after=after)
         if sshd_has_pam_service_name():
@@ -239,7 +240,8 @@ class Env:
                          f"Port {port}\n" + "".join(f"{k} {v}\n" for k, v in settings.items()))
             log = open(os.path.join(self.workdir, f"{name}.log"), "ab")
             proc = subprocess.Popen([link, "-D", "-e", "-f", conf], stdin=subprocess.DEVNULL,
-                                    stdout=log, stderr=log)
+                                    stdout=log, stderr=log,
+                                    env=dict(os.environ, **environment) if environment else None)
             log.close()
             self.system.daemons.append(proc)
             deadline = time.monotonic() + 10
