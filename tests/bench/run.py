@@ -362,14 +362,25 @@ def private_cache_dir(workdir, name):
 
 # ------------------------------------------------------------------ measurements
 
-def strace_timeline(driver, service, out_path, cache_dir):
+def strace_timeline(driver, service, out_path, cache_dir, dirs=None, approve=True):
     """One approved login under strace: a timeline (ms since pam_drive's execve) of library
-    loading, the CA file, the cache, TCP connects, TLS/HTTP sends, and the lines shown."""
+    loading, the CA file, the cache, TCP connects, TLS/HTTP sends, and the lines shown.
+    DIRS ({label: path}, e.g. the remember_dir): their files' opens, locks, renames, fsyncs
+    and unlinks too, the path shown under its label."""
+    dirs = dict(dirs or {})
+    if cache_dir:
+        dirs.setdefault("<cache_dir>", cache_dir)
+
     def wrap(preload):
         return ["/usr/bin/strace", "-f", "-tt", "-o", out_path, "-E", f"LD_PRELOAD={preload}", "-e",
-                "trace=execve,openat,connect,sendto,recvfrom,write,read,fsync,fdatasync,rename,renameat,mkdir",
-                "-s", "48"]
-    run = driver.login(service, timestamp_log=False, wrap=wrap, timeout=120)
+                "trace=execve,openat,connect,sendto,recvfrom,write,read,fsync,fdatasync,rename,renameat,mkdir,"
+                "flock,unlink,unlinkat", "-s", "200"]
+
+    def short(text):
+        for label, path in dirs.items():
+            text = text.replace(path, label)
+        return text
+    run = driver.login(service, approve=approve, timestamp_log=False, wrap=wrap, timeout=120)
     events = []
     t0 = None
     libs = 0
@@ -395,10 +406,11 @@ def strace_timeline(driver, service, out_path, cache_dir):
                 continue
             if call.startswith("openat("):
                 name = call.split('"')[1]
-                if name.endswith(".pem") or (cache_dir and name.startswith(cache_dir)) or "openssl.cnf" in name:
-                    events.append((t, f"open {name.replace(cache_dir or '@@', '<cache_dir>')} (after {libs} libraries)"))
-            elif call.startswith(("connect(", "rename", "fsync", "fdatasync", "mkdir(")):
-                events.append((t, call.split(" = ")[0][:110] + " = " + call.rsplit(" = ", 1)[-1].strip()[:20]))
+                if name.endswith(".pem") or any(name.startswith(d) for d in dirs.values()) or "openssl.cnf" in name:
+                    events.append((t, f"open {short(name)} (after {libs} libraries)"))
+            elif call.startswith(("connect(", "rename", "fsync", "fdatasync", "mkdir(", "flock(")) or \
+                    call.startswith("unlink") and any(d in call for d in dirs.values()):
+                events.append((t, short(call.split(" = ")[0])[:110] + " = " + call.rsplit(" = ", 1)[-1].strip()[:20]))
             elif call.startswith("sendto("):
                 events.append((t, "sendto " + call.rsplit(" = ", 1)[-1].strip()[:12] + " bytes"))
             elif call.startswith("recvfrom(") and " = -1 EAGAIN" not in call:
@@ -495,6 +507,301 @@ def sweep(driver, service, concurrency, timeout=120):
     return runs, wall
 
 
+# ------------------------------------------------------------------ remembered approvals
+
+REMEMBER_SCOPE = "openid profile ssh:login offline_access"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def idp_counts(idp):
+    status, body = idp.request("GET", "/test/log/counts")
+    if status != 200:
+        raise RuntimeError(f"GET /test/log/counts: HTTP {status}: {body}")
+    return body
+
+
+def own_refresh_token(idp, interval_s, client_id="pam-public"):
+    """A grant of the harness's own (device flow over HTTP, approved as alice): the bare
+    refresh requests below rotate its token, never the module's."""
+    status, auth = idp.request("POST", "/device/auth", {"client_id": client_id, "scope": REMEMBER_SCOPE})
+    if status != 200:
+        raise RuntimeError(f"/device/auth: HTTP {status}: {auth}")
+    idp.approve(auth["user_code"], USER, f"{USER}-pw", "allow")
+    time.sleep(interval_s + 0.05)
+    status, token = idp.request("POST", "/token", {"grant_type": DEVICE_GRANT, "device_code": auth["device_code"],
+                                                   "client_id": client_id})
+    if status != 200 or "refresh_token" not in token:
+        raise RuntimeError(f"no refresh token for the bare measurements: HTTP {status}: {token}")
+    return token["refresh_token"]
+
+
+class BareRefresh:
+    """One refresh_token request to the same token endpoint, each way at each once():
+    (1) a curl process started like pam_drive (through spawn_rusage; its own TLS handshake,
+    the same libcurl), with curl's own split of the time; (2) in this process on a new TLS
+    connection (handshake + request); (3) on one kept-alive connection (the request alone).
+    Called between the remembered logins, so that both see the same load."""
+
+    def __init__(self, driver, idp, interval_s, workdir):
+        import http.client
+        import ssl
+        self.driver, self.idp = driver, idp
+        self.host, self.port = "127.0.0.1", int(idp.issuer.rsplit(":", 1)[1])
+        self.token = own_refresh_token(idp, interval_s)
+        self.usage = os.path.join(workdir, "rusage-curl")
+        self.context = ssl.create_default_context(cafile=idp.ca_file)
+        self.headers = {"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"}
+        self.connection = http.client.HTTPSConnection
+        self.kept = self.connection(self.host, self.port, context=self.context, timeout=10)
+        self.kept.request("POST", "/token", self.body(), self.headers)
+        self.rotated(self.kept.getresponse().read(), "warm-up")
+        self.out = defaultdict(list)
+
+    def body(self):
+        import urllib.parse
+        return urllib.parse.urlencode({"grant_type": "refresh_token", "refresh_token": self.token,
+                                       "client_id": "pam-public"})
+
+    def rotated(self, raw, what):
+        import json
+        answer = json.loads(raw)
+        if "refresh_token" not in answer:
+            raise RuntimeError(f"bare refresh ({what}) refused: {answer}")
+        self.token = answer["refresh_token"]  # pam-public's tokens rotate on every use
+
+    def once(self):
+        t = time.monotonic()
+        proc = subprocess.run([self.driver.spawn_rusage, self.usage, "", "/usr/bin/curl", "-sS", "--cacert",
+                               self.idp.ca_file, "--data-binary", "@-", "-w",
+                               r"\n%{time_connect} %{time_appconnect} %{time_total}", f"{self.idp.issuer}/token"],
+                              input=self.body().encode(), capture_output=True, check=True)
+        self.out["curl process (spawn -> exit)"].append((time.monotonic() - t) * 1000.0)
+        raw, timings = proc.stdout.decode().rsplit("\n", 1)
+        connect, tls, total = (float(x) * 1000.0 for x in timings.split())
+        self.out["curl: TCP connect"].append(connect)
+        self.out["curl: TLS handshake"].append(tls - connect)
+        self.out["curl: request after TLS"].append(total - tls)
+        self.out["curl: time_total (connect+TLS+request)"].append(total)
+        self.rotated(raw, "curl")
+        t = time.monotonic()
+        conn = self.connection(self.host, self.port, context=self.context, timeout=10)
+        conn.request("POST", "/token", self.body(), self.headers)
+        raw = conn.getresponse().read()
+        self.out["python, new TLS connection"].append((time.monotonic() - t) * 1000.0)
+        conn.close()
+        self.rotated(raw, "python")
+        t = time.monotonic()
+        self.kept.request("POST", "/token", self.body(), self.headers)
+        raw = self.kept.getresponse().read()
+        self.out["python, kept-alive connection"].append((time.monotonic() - t) * 1000.0)
+        self.rotated(raw, "keep-alive")
+
+    def close(self):
+        self.kept.close()
+        if os.path.exists(self.usage):
+            os.unlink(self.usage)
+
+
+def remember_dirs(workdir):
+    """remember_dir on the work directory's file system and on a tmpfs (/dev/shm; the
+    default /run/pam_oauth2 is on tmpfs on Debian), each root's with mode 0700."""
+    dirs = {"disk": tempfile.mkdtemp(prefix="remember-", dir=workdir)}
+    if os.path.isdir("/dev/shm"):
+        dirs["tmpfs"] = tempfile.mkdtemp(prefix="pam_oauth2-bench-remember-", dir="/dev/shm")
+    for path in dirs.values():
+        os.chmod(path, 0o700)
+    return dirs
+
+
+def fs_type(path):
+    try:
+        out = subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True, timeout=5).stdout
+        return out.strip() or "?"
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+
+
+def remembered_logins(driver, idp, service, n, label, between=None):
+    """N logins that a record should approve: no prompt expected (BETWEEN() runs before
+    each). Returns the runs, the IdP's log per login and the IdP's counts over all N,
+    less BETWEEN's refreshes."""
+    runs, logs = [], []
+    idp.reset_log()
+    outside = 0
+    for i in range(n):
+        if between is not None:
+            before = idp_counts(idp)["refresh_token"]
+            between()
+            outside += idp_counts(idp)["refresh_token"] - before
+        mark = len(idp.log())
+        run = driver.login(service, approve=False, timestamp_log=True)
+        logs.append(idp.log()[mark:])
+        runs.append(run)
+        sys.stderr.write(f"\r  {label}: {i + 1}/{n}")
+        sys.stderr.flush()
+    sys.stderr.write("\n")
+    counts = idp_counts(idp)
+    counts["refresh_token"] -= outside
+    return runs, logs, counts
+
+
+def burst_round(driver, idp, service, size, remember_dir):
+    """SIZE logins of one key started at once, after the key's record is dropped; the
+    harness approves at the one prompt shown. Returns (runs, counts, wall s)."""
+    for name in os.listdir(remember_dir):
+        if name.endswith(".approval"):
+            os.unlink(os.path.join(remember_dir, name))
+    idp.reset_log()
+    runs, wall = sweep(driver, service, size)
+    return runs, idp_counts(idp), wall
+
+
+def remember_section(driver, stack, idp, n, report, interval_s, workdir, base_total, burst_size=10, bursts=3,
+                     strace=False):
+    """(i) remembered logins revalidated with one refresh-token request, against the bare
+    request; (ii) remembered logins without a refresh token (time only): no IdP request;
+    (iii) BURSTS rounds of BURST_SIZE logins at once for one key: one device authorization,
+    one approval. Returns (table rows, burst rows, bare rows, findings, strace sections)."""
+    rows, burst_rows, bare_rows, findings, traces, targets = [], [], [], [], [], []
+    base = median(base_total)
+    bare_refresh = BareRefresh(driver, idp, interval_s, workdir)
+    bare = bare_refresh.out
+    common = {"require_scope": "ssh:login", "debug": "on", "qr": "utf8", "identity_source": "id_token",
+              "username_claim": "sub", "cache": "on", "remember": "600"}
+    dirs = remember_dirs(workdir)
+    try:
+        for fs, remember_dir in dirs.items():
+            for kind, scope in (("revalidated", REMEMBER_SCOPE), ("time-only", "openid profile ssh:login")):
+                label = f"{kind}/{fs}"
+                cfg = stack.issuer_config(client_id="pam-public", scope=scope, remember_dir=remember_dir,
+                                          cache_dir=private_cache_dir(workdir, f"remember-{kind}-{fs}"), **common)
+                service = stack.service(f"bench-remember-{kind}-{fs}", cfg)
+                first = driver.login(service, timestamp_log=True)  # the device flow that makes the record
+                if first.result != harness.PAM_SUCCESS:
+                    raise RuntimeError(f"{label}: first login failed: {first.result} {first.error}")
+                runs, logs, counts = remembered_logins(driver, idp, service, n, label,
+                                                       bare_refresh.once if kind == "revalidated" else None)
+                ok = [r for r in runs if r.result == harness.PAM_SUCCESS and r.t_prompt is None]
+                bad = [r for r in runs if r not in ok]
+                total = [r.ms("t_spawn", "t_result") for r in ok]
+                cpu = [r.cpu_ms for r in ok]
+                requests = [len(e) for e in logs]
+                paths = Counter(e["path"] for entries in logs for e in entries)
+                conns = [len({e["conn"] for e in entries}) for entries in logs]
+                reasons = Counter(line.split("reason=", 1)[1].split(" sub=")[0]
+                                  for r in ok for _, line in r.log_lines if " result=" in line)
+                sec, cfg_name = "remember", label
+                report.add(sec, cfg_name, "on", "spawn_to_result_ms", total, "ms",
+                           f"remember_dir on {fs_type(remember_dir)}")
+                report.add(sec, cfg_name, "on", "spawn_to_result_minus_baseline_ms", [v - base for v in total], "ms",
+                           "minus the pam_permit baseline median")
+                report.add(sec, cfg_name, "on", "cpu_ms", cpu, "ms")
+                report.add(sec, cfg_name, "on", "idp_requests", requests, "per login",
+                           " ".join(f"{p}={c}" for p, c in sorted(paths.items())) or "none")
+                report.add(sec, cfg_name, "on", "tcp/tls connections", conns, "per login")
+                for key in ("device_authorization", "device_code", "refresh_token", "token_other"):
+                    report.add(sec, cfg_name, "on", f"idp_counts {key}", [counts.get(key)], f"over {n} logins",
+                               "GET /test/log/counts")
+                report.add(sec, cfg_name, "on", "failures", [len(bad)], "count",
+                           "; ".join(sorted({f"{r.result}:{r.error}:prompt={r.t_prompt is not None}"
+                                             for r in bad}))[:300])
+                phases = defaultdict(list)
+                for r in ok:
+                    times = [t for t, _ in r.log_lines]
+                    granted = next((t for t, line in r.log_lines if "granted scopes" in line), None)
+                    result = next((t for t, line in r.log_lines if " result=" in line), None)
+                    if times:
+                        phases["spawn->first module log line"].append((times[0] - r.t_spawn) * 1000.0)
+                    if times and granted:
+                        phases["first log line->grant checked (lock, notes, record, refresh)"].append(
+                            (granted - times[0]) * 1000.0)
+                    if granted and result:
+                        phases["grant checked->result logged (record, notes)"].append((result - granted) * 1000.0)
+                    if result:
+                        phases["result logged->RESULT line"].append((r.t_result - result) * 1000.0)
+                    if times:
+                        phases["first module log line->RESULT line (all but loading)"].append(
+                            (r.t_result - times[0]) * 1000.0)
+                for key, values in phases.items():
+                    report.add("remember_phases", cfg_name, "on", key, values, "ms", "from the module's debug log")
+                rows.append([label, fs_type(remember_dir), f"{len(ok)}/{n}", fmt(median(total)),
+                             fmt(percentile(total, 90)), fmt(percentile(total, 95)),
+                             fmt(median(total) - base if total else None), fmt(median(cpu)),
+                             " ".join(f"{p}={c / max(1, len(logs)):.1f}" for p, c in sorted(paths.items())) or "none",
+                             f"dev={counts.get('device_authorization')} poll={counts.get('device_code')} "
+                             f"refresh={counts.get('refresh_token')}",
+                             "; ".join(f"{k} x{v}" for k, v in reasons.most_common(2))[:90]])
+                for key, values in phases.items():
+                    rows.append(["", "", "", fmt(median(values)), fmt(percentile(values, 90)),
+                                 fmt(percentile(values, 95)), "", "", key, "", ""])
+                if bad:
+                    findings.append(f"remember {label}: {len(bad)} of {n} logins not approved without a prompt")
+                if kind == "revalidated" and total:
+                    after_load = phases["first module log line->RESULT line (all but loading)"]
+                    for what, bare_way, mine in (
+                            ("whole login vs a curl process", "curl process (spawn -> exit)", total),
+                            ("all but loading vs curl time_total", "curl: time_total (connect+TLS+request)", after_load),
+                            ("all but loading vs python new TLS connection", "python, new TLS connection", after_load)):
+                        theirs = bare[bare_way][-len(runs):]  # the ones taken between these logins
+                        over = median(mine) - median(theirs)
+                        over90 = percentile(mine, 90) - percentile(theirs, 90)
+                        report.add("remember_target", label, "on", what, [over], "ms",
+                                   f"p50 difference; p90 difference {over90:.3f}; target <= 5 ms")
+                        targets.append([label, what, fmt(median(mine)), fmt(median(theirs)), fmt(over),
+                                        fmt(over90), "met" if over <= 5 else "missed"])
+                if strace and kind == "revalidated":
+                    _, timeline = strace_timeline(driver, service, os.path.join(workdir, f"strace-remember-{fs}.txt"),
+                                                  cfg["cache_dir"], {"<remember_dir>": remember_dir}, approve=False)
+                    traces.append((f"remembered, revalidated, remember_dir on {fs_type(remember_dir)}", timeline))
+                expected = {"revalidated": (0, n), "time-only": (0, 0)}[kind]
+                if (counts.get("device_authorization"), counts.get("refresh_token")) != expected or \
+                        (kind == "time-only" and sum(requests)):
+                    findings.append(f"remember {label}: IdP counts {counts}, {sum(requests)} requests logged; "
+                                    f"expected device_authorization, refresh_token = {expected}")
+        # (iii) bursts: one key, BURST_SIZE logins at once.
+        cfg = stack.issuer_config(client_id="pam-public", scope=REMEMBER_SCOPE, remember_dir=dirs["disk"],
+                                  cache_dir=private_cache_dir(workdir, "remember-burst"),
+                                  **dict(common, debug="off", timeout="120"))
+        service = stack.service("bench-remember-burst", cfg)
+        for i in range(bursts):
+            runs, counts, wall = burst_round(driver, idp, service, burst_size, dirs["disk"])
+            good = [r for r in runs if r.result == harness.PAM_SUCCESS]
+            leaders = [r for r in good if r.t_prompt is not None]
+            approvals = sum(1 for r in runs if r.approve_ms is not None)
+            codes = {r.user_code for r in runs if r.user_code}
+            leader_enter = min((r.t_enter for r in leaders if r.t_enter), default=None)
+            after = [(r.t_result - leader_enter) * 1000.0 for r in good if leader_enter and r.t_prompt is None]
+            label = f"{burst_size} at once #{i + 1}"
+            report.add("remember_burst", label, "on", "ok", [len(good)], f"of {burst_size}")
+            report.add("remember_burst", label, "on", "harness approvals", [approvals], "count")
+            report.add("remember_burst", label, "on", "prompts", [len(leaders)], "count")
+            report.add("remember_burst", label, "on", "distinct codes shown", [len(codes)], "count")
+            for key in ("device_authorization", "device_code", "refresh_token"):
+                report.add("remember_burst", label, "on", f"idp_counts {key}", [counts.get(key)], "count")
+            report.add("remember_burst", label, "on", "leader Enter -> others' RESULT", after, "ms",
+                       "the others look for the leader's end note every 200 ms")
+            burst_rows.append([label, f"{len(good)}/{burst_size}", len(leaders), approvals, len(codes),
+                               counts.get("device_authorization"), counts.get("device_code"),
+                               counts.get("refresh_token"), fmt(median(after), 0),
+                               fmt(max(after) if after else None, 0),
+                               fmt(wall, 2)])
+            if len(good) != burst_size or approvals != 1 or counts.get("device_authorization") != 1:
+                findings.append(f"remember burst {label}: {len(good)}/{burst_size} ok, {approvals} approvals, "
+                                f"counts {counts}")
+    finally:
+        if "tmpfs" in dirs:
+            shutil.rmtree(dirs["tmpfs"], ignore_errors=True)
+    bare_refresh.close()
+    for way, values in bare.items():
+        report.add("remember_bare", "refresh", "-", way, values, "ms",
+                   "one refresh_token request, no PAM; taken between the revalidated logins")
+        bare_rows.append([way, fmt(median(values)), fmt(percentile(values, 90)), fmt(percentile(values, 95)),
+                          len(values)])
+    bare_rows.append(None)  # the target table follows the bare one
+    bare_rows += targets
+    return rows, burst_rows, bare_rows, findings, traces
+
+
 # ------------------------------------------------------------------ reporting
 
 class Report:
@@ -566,6 +873,9 @@ def main():
                         help="cache modes to run when the cache keys exist (default both)")
     parser.add_argument("--strace", action="store_true",
                         help="also trace one login of each configuration (first cache mode) with strace -tt")
+    parser.add_argument("--remember", choices=("yes", "no", "only"), default="yes",
+                        help="remembered approvals (remember = SECONDS): measured after the configurations (yes), "
+                             "left out (no), or alone with the baseline (only)")
     parser.add_argument("--csv", default=RESULT_CSV, help=f"where to write the CSV (default {RESULT_CSV})")
     args = parser.parse_args()
     n = args.logins or (5 if args.quick else 30)
@@ -614,7 +924,7 @@ def main():
             f.write("auth required pam_permit.so\n")
         secret_dir = stack.new_dir("secret")
         configs = configurations(stack, secret_dir)
-        chosen = [c for c in args.configs.split(",") if c in configs]
+        chosen = [c for c in args.configs.split(",") if c in configs] if args.remember != "only" else []
 
         # The bare baseline: the same process, same preloads, pam_permit only.
         base = baseline(driver, "bench-permit", max(n, 10))
@@ -785,26 +1095,54 @@ def main():
                     if bad:
                         findings.append(f"{label}: c={level}: {len(bad)} of {level} failed: {note}")
 
+        remember_rows, burst_rows, bare_rows = [], [], []
+        if args.remember != "no":
+            remember_rows, burst_rows, bare_rows, found, traces = remember_section(
+                driver, stack, idp, n, report, interval_s, workdir, base_total, strace=args.strace)
+            findings += found
+            strace_sections += traces
+
         print()
         print(f"Baseline (pam_permit only, n={len(base)}): spawn->RESULT median {fmt(median(base_total))} ms "
               f"p95 {fmt(percentile(base_total, 95))} ms; CPU median {fmt(base_cpu_med)} ms; "
               f"peak RSS median {fmt(base_rss_med, 2)} MiB")
-        print()
-        print(table(["config/cache", "ok", "fail", "start>prompt p50", "p95", "Enter>result p50", "p95",
-                     "CPU ms p50", "p95", "CPU-base", "RSS MiB", "RSS-base", "first(cold)>prompt"], seq_rows))
-        print()
-        print(table(["config/cache", "requests per login (median) by path", "total", "conns p50", "max",
-                     "slow_down", "min poll gap ms"], req_rows))
-        print()
-        print(table(["config/cache", "VmRSS KiB", "VmHWM KiB", "Pss KiB", "Private_Dirty KiB",
-                     "resident KiB by mapping at the prompt (largest)"],
-                    memory_rows))
-        print()
-        print(table(["config/cache", "phase (module debug log)", "p50 ms", "p95 ms", "n"], phase_rows))
-        print()
-        print(table(["config/cache", "concurrent", "ok", "fail", "wall s", "logins/s", "p50 ms", "p99 ms",
-                     "prompt p50", "p99", "approve p50", "Enter>res p50", "p99", "conns/login", "IdP non-200",
-                     "failures"], sweep_rows))
+        if seq_rows:  # the configurations (left out with --remember only)
+            print()
+            print(table(["config/cache", "ok", "fail", "start>prompt p50", "p95", "Enter>result p50", "p95",
+                         "CPU ms p50", "p95", "CPU-base", "RSS MiB", "RSS-base", "first(cold)>prompt"], seq_rows))
+            print()
+            print(table(["config/cache", "requests per login (median) by path", "total", "conns p50", "max",
+                         "slow_down", "min poll gap ms"], req_rows))
+            print()
+            print(table(["config/cache", "VmRSS KiB", "VmHWM KiB", "Pss KiB", "Private_Dirty KiB",
+                         "resident KiB by mapping at the prompt (largest)"],
+                        memory_rows))
+            print()
+            print(table(["config/cache", "phase (module debug log)", "p50 ms", "p95 ms", "n"], phase_rows))
+            print()
+            print(table(["config/cache", "concurrent", "ok", "fail", "wall s", "logins/s", "p50 ms", "p99 ms",
+                         "prompt p50", "p99", "approve p50", "Enter>res p50", "p99", "conns/login", "IdP non-200",
+                         "failures"], sweep_rows))
+        if bare_rows:
+            print()
+            print("One refresh_token request to the same token endpoint, without PAM (the harness's own grant):")
+            split = bare_rows.index(None)
+            print(table(["way", "p50 ms", "p90", "p95", "n"], bare_rows[:split]))
+            print()
+            print("Target: a remembered, revalidated login at most 5 ms over one refresh request (p50 differences):")
+            print(table(["login/remember_dir", "compared", "login p50 ms", "bare p50 ms", "over p50", "over p90",
+                         "verdict"], bare_rows[split + 1:]))
+        if remember_rows:
+            print()
+            print("Remembered approvals (config a + remember = 600, offline_access for 'revalidated'; "
+                  "spawn -> RESULT, no prompt; phases from the module's debug log):")
+            print(table(["login/remember_dir", "fs", "ok", "p50 ms", "p90", "p95", "-base", "CPU ms",
+                         "requests per login / phase", "IdP counts over all", "log reason"], remember_rows))
+        if burst_rows:
+            print()
+            print("Logins of one key at once (the record dropped first; the harness approves at the one prompt):")
+            print(table(["round", "ok", "prompts", "approvals", "codes", "device auth", "polls", "refresh",
+                         "others after Enter p50 ms", "max", "wall s"], burst_rows))
         if limit_rows:
             print()
             print(table(["limit probe", "concurrent", "ok", "fail", "wall s", "why"], limit_rows))
