@@ -614,9 +614,11 @@ def remember_dirs(workdir):
 
 
 def fs_type(path):
+    """The file system type of PATH's mount (findmnt: stat -f says ext2/ext3 for ext4)."""
     try:
-        out = subprocess.run(["stat", "-f", "-c", "%T", path], capture_output=True, text=True, timeout=5).stdout
-        return out.strip() or "?"
+        out = subprocess.run(["findmnt", "-n", "-o", "FSTYPE", "-T", path], capture_output=True, text=True,
+                             timeout=5).stdout
+        return out.split()[-1] if out.split() else "?"  # the last of stacked mounts is the one seen
     except (OSError, subprocess.SubprocessError):
         return "?"
 
@@ -820,12 +822,14 @@ class Report:
         self.rows.append(row)
         return row
 
-    def write_csv(self, path):
+    def write_csv(self, path, append=False):
         fields = ["date", "nproc", "cpu", "kernel", "loadavg", "module_sha256", "section", "config", "cache", "measure", "unit", "n",
                   "median", "p95", "p99", "min", "max", "note"]
-        with open(path, "w", newline="") as f:
+        append = append and os.path.exists(path)
+        with open(path, "a" if append else "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=fields)
-            w.writeheader()
+            if not append:
+                w.writeheader()
             for row in self.rows:
                 out = dict(self.machine)
                 for k, v in row.items():
@@ -877,6 +881,8 @@ def main():
                         help="remembered approvals (remember = SECONDS): measured after the configurations (yes), "
                              "left out (no), or alone with the baseline (only)")
     parser.add_argument("--csv", default=RESULT_CSV, help=f"where to write the CSV (default {RESULT_CSV})")
+    parser.add_argument("--append", action="store_true",
+                        help="add this run's rows to the CSV instead of replacing it (e.g. with --remember only)")
     args = parser.parse_args()
     n = args.logins or (5 if args.quick else 30)
     levels = [int(x) for x in (args.sweep or ("1,10" if args.quick else "1,10,50,100,200")).split(",") if x]
@@ -1157,9 +1163,9 @@ def main():
                 print(f"- {f}")
         report.add("run", "-", "-", "runtime_s", [time.monotonic() - started], "s",
                    f"quick={args.quick} logins={n} sweep={levels}")
-        report.write_csv(args.csv)
+        report.write_csv(args.csv, args.append)
         print()
-        print(f"# wrote {args.csv}; runtime {time.monotonic() - started:.0f} s")
+        print(f"# {'added to' if args.append else 'wrote'} {args.csv}; runtime {time.monotonic() - started:.0f} s")
         return 0
     finally:
         if idp is not None:
