@@ -116,7 +116,6 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		goto done;
 	}
 	char host[HOST_NAME_MAX + 1] = "", session[CALLER_SESSION_MAX] = "";
-	uid_t user_uid;
 	bool have_session = getuid() != 0 && caller_session_identity(session, sizeof(session)) == 0;
 	if (gethostname(host, sizeof(host)) != 0)
 		host[0] = '\0';
@@ -131,7 +130,6 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		.auth_info = pam_getenv(pamh, "SSH_AUTH_INFO_0"),
 		.caller_uid = (long)getuid(),
 		.caller_session = have_session ? session : NULL,
-		.user_is_local = local_account_uid(user, &user_uid),
 		.user_is_superuser = local_account_is_superuser(user),
 		/* sudo, su and pkexec keep the invoking user's real uid while they authenticate. */
 		.caller_can_interrupt = getuid() != 0,

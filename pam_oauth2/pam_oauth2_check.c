@@ -261,7 +261,6 @@ static enum login_result run_request(pam_handle_t *pamh, const struct oauth2_con
 		.host = host,
 		.service = request->service,
 		.caller_uid = (long)getuid(),
-		.user_is_local = local_account_uid(request->user, &(uid_t){ 0 }),
 		.user_is_superuser = local_account_is_superuser(request->user),
 	};
 	struct login_identity identity;

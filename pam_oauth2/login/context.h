@@ -21,7 +21,6 @@ struct login_context {
 	/* A setuid caller's login session (io/caller_session.h: controlling terminal, session
 	 * id, the leader's start time); NULL when root calls or when there is none. */
 	const char *caller_session;
-	bool user_is_local; /* the PAM user is a local account (getpwnam) */
 	/* The PAM user's account has uid 0: its name is matched exactly, whatever
 	 * username_case says ("Root" at the IdP never becomes root). */
 	bool user_is_superuser;

@@ -343,13 +343,11 @@ static int show_burst(struct login *login, const struct remember_burst *note)
 
 /* Whether this login may use remembered approvals at all; NULL when it may, else why not.
  * A remote login is bound to the client's SSH key, or to nothing (anyone connecting as
- * the user from the same address would share it: NAT, a jump host); a setuid caller to
- * its login session, not to the PAM_TTY it can choose; and only local accounts have
- * records (sshd starts PAM for any name a client sends). */
+ * the user from the same address would share it: NAT, a jump host); with the key, sshd
+ * runs PAM only after the client proved it, so no unauthenticated client makes files
+ * here. A setuid caller is bound to its login session, not to the PAM_TTY it chooses. */
 static const char *remember_refused(const struct login_context *context)
 {
-	if (!context->user_is_local)
-		return "the user is not a local account";
 	if (context->caller_uid != 0 && context->caller_session == NULL)
 		return "the caller has no controlling terminal to bind it to";
 	if (context->rhost != NULL && context->rhost[0] != '\0' &&

@@ -96,8 +96,7 @@ static void configure(struct login_run *run, ...)
 		free(args.items[i]);
 	if (rc != 0)
 		fail_msg("configuration refused: %s", error);
-	run->context =
-	    (struct login_context){ .user = "alice", .host = "host", .service = "sshd", .user_is_local = true };
+	run->context = (struct login_context){ .user = "alice", .host = "host", .service = "sshd" };
 }
 
 static enum login_result run_login(struct login_run *run)
@@ -2221,7 +2220,6 @@ static void test_remember_logins_without_a_record_leave_no_files(void **state)
 		struct login_run run;
 		configure(&run, "remember=600", memory.remember_dir, NULL);
 		run.context.user = user;
-		run.context.user_is_local = false; /* sshd starts PAM for any name a client sends */
 		run.context.rhost = "198.51.100.7";
 		fake_route(DEVICE_URL, down, 1);
 		run_login(&run);
