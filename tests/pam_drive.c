@@ -9,7 +9,9 @@
  * from stdin. PAM_DRIVE_PAUSE_AT_END=1: after pam_end, print "ENDED PID" and wait for a
  * line on stdin before exiting, so a test can read what the process's memory still holds.
  * PAM_DRIVE_REAL_UID=N (run as root): keep effective uid 0 but make the real uid N, as
- * sudo, su and pkexec run while they authenticate. */
+ * sudo, su and pkexec run while they authenticate.
+ * PAM_DRIVE_TTY=TEXT sets PAM_TTY; PAM_DRIVE_PUTENV=NAME=VALUE puts one variable into the
+ * PAM environment before pam_authenticate, as sshd does with SSH_AUTH_INFO_0. */
 #define _GNU_SOURCE
 #include <security/pam_appl.h>
 #include <stdio.h>
@@ -97,6 +99,14 @@ int main(int argc, char **argv)
 	}
 	if (argc > 3)
 		pam_set_item(pamh, PAM_RHOST, argv[3]);
+	const char *tty = getenv("PAM_DRIVE_TTY");
+	if (tty != NULL && tty[0] != '\0')
+		pam_set_item(pamh, PAM_TTY, tty);
+	const char *putenv_text = getenv("PAM_DRIVE_PUTENV");
+	if (putenv_text != NULL && putenv_text[0] != '\0' && (rc = pam_putenv(pamh, putenv_text)) != PAM_SUCCESS) {
+		printf("RESULT putenv %d\n", rc);
+		return 2;
+	}
 	/* PAM_DRIVE_FLAGS=silent passes PAM_SILENT, as sudo does by default. PAM_DRIVE_ATTEMPTS=N
 	 * retries a failed authentication on the same handle, as sudo and the ssh client do. */
 	const char *flags = getenv("PAM_DRIVE_FLAGS");
