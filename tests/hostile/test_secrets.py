@@ -3,8 +3,9 @@ recording pass-through proxy (fault_server in "proxy" mode), so the test knows t
 device codes, access, refresh and ID tokens the IdP issued and the client secrets sent;
 then it looks for each of them (whole, in part, and in its encoded forms) in everything
 the module wrote: syslog (all levels), the PAM conversation, pam_drive's stderr, the PAM
-environment, and the argv and environment of the process while it waits at the prompt.
-TAP output; run with /usr/bin/python3.
+environment, and the argv and environment of the process while it waits at the prompt
+(after pam_end for a login without one: a remembered approval). After pam_end some cases
+scan the heap too (heap_leaks). TAP output; run with /usr/bin/python3.
 
 The module talks to the proxy for device authorization, token, introspection and
 userinfo (the endpoints that carry secrets); discovery and the JWKS go straight to the
@@ -143,14 +144,65 @@ def b64url_bytes(text):
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def heap_leaks(pid, known):
+# Where libraries keep copies of what crossed the wire, in buffers they free without
+# wiping: a refresh token's text found there is noted, not counted (heap_leaks), since the
+# module cannot reach them. libcurl (7.88) builds each request, headers and body, in one
+# buffer (HTTP_MESSAGE), and reads each answer into one download buffer per handle, which
+# it NUL-terminates after every read, so a later read (the next answer's headers) overwrites
+# the start of an earlier body (DOWNLOAD_BUFFER); libcurl has no option to wipe either.
+# OpenSSL decrypts each TLS record in place in its read buffer (TLS_RECORD) and frees it
+# unwiped unless SSL_OP_CLEANSE_PLAINTEXT is set.
+HTTP_HEADER = re.compile(rb"\r\n[A-Za-z-]+: [^\r\n]*\r\n\r\n$")
+TLS_RECORD = "OpenSSL's TLS read buffer"
+HTTP_MESSAGE = "libcurl's request buffer"
+DOWNLOAD_BUFFER = "libcurl's download buffer"
+LIBRARY_BUFFERS = (HTTP_MESSAGE, DOWNLOAD_BUFFER, TLS_RECORD)
+
+
+def _text_before(memory, index, limit=16384):
+    start = index
+    while start > 0 and index - start < limit and (32 <= memory[start - 1] < 127 or memory[start - 1] in (10, 13)):
+        start -= 1
+    return start
+
+
+def library_buffer(memory, index, length):
+    """Which library's buffer holds the copy of a token's text at INDEX in MEMORY (one of
+    LIBRARY_BUFFERS), or None when it is none of theirs: the module's own memory. A TLS 1.3
+    record's plaintext (here a JSON answer) ends with its inner content type 0x17."""
+    end = index + length
+    while end < len(memory) and end - index < 16384 and 32 <= memory[end] < 127:
+        end += 1
+    if memory[end - 1:end + 1] == b"}\x17":
+        return TLS_RECORD
+    start = _text_before(memory, index)
+    before = memory[start:index]
+    # Headers, a blank line, then the body with the token: a whole HTTP message.
+    blank = before.find(b"\r\n\r\n")
+    if blank >= 0 and HTTP_HEADER.search(before[:blank + 4]):
+        return HTTP_MESSAGE
+    # The rest of a body whose start a later answer's headers overwrote, NUL-terminated.
+    if start > 0 and memory[start - 1] == 0:
+        earlier = memory[_text_before(memory, start - 1):start - 1]
+        if HTTP_HEADER.search(earlier):
+            return DOWNLOAD_BUFFER
+    return None
+
+
+def heap_leaks(pid, known, allowed=LIBRARY_BUFFERS, notes=None):
     """What the process's heap (the brk heap and anonymous mappings: malloc's arenas) still
-    holds, after pam_end, of what the module decoded from signed tokens: the signature
-    bytes and the decoded claims. The module wipes both before freeing them; without that
-    they stay in freed chunks. Windows start past a chunk's first 16 bytes (which malloc
-    reuses for its own pointers)."""
-    wanted = []
+    holds, after pam_end, of what the module decoded from signed tokens (the signature
+    bytes and the decoded claims) and of the refresh tokens it read, sent or received (their
+    text). The module wipes all of these before freeing them; without that they stay in
+    freed chunks. Windows of signatures start past a chunk's first 16 bytes (which malloc
+    reuses for its own pointers). A refresh token's text found in a library's buffer listed
+    in ALLOWED is not counted, only noted in NOTES (see library_buffer)."""
+    wanted, texts = [], []
     for kind, value in known:
+        if kind in ("refresh_token", "request refresh_token"):
+            # Opaque: the token's own text is what the module holds (the record it read and
+            # wrote, the form it sent, the answer it parsed).
+            texts.append((f"{kind} text", value.encode()))
         if kind in ("id_token", "access_token") and value.count(".") == 2:
             _header, payload, signature = value.split(".")
             wanted.append((f"{kind} signature bytes", b64url_bytes(signature)))
@@ -160,7 +212,7 @@ def heap_leaks(pid, known):
             for name, claim in json.loads(b64url_bytes(payload)).items():
                 if isinstance(claim, str) and len(claim) >= 16 and name not in PUBLIC_CLAIMS:
                     wanted.append((f"{kind} decoded claim {name}", claim.encode()))
-    if not wanted:
+    if not wanted and not texts:
         return [], 0
     blobs = []
     with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
@@ -185,6 +237,22 @@ def heap_leaks(pid, known):
             if raw[start:start + size] in memory:
                 found.append(f"heap after pam_end: {what} ({size} bytes at offset {start})")
                 break
+    for what, raw in texts:
+        # Every copy of every 16-byte window: those in a library's buffer are set aside.
+        places = {}
+        for start in range(0, len(raw) - 16 + 1, 4):
+            at = memory.find(raw[start:start + 16])
+            while at >= 0:
+                places.setdefault(at - start, library_buffer(memory, at, 16))
+                at = memory.find(raw[start:start + 16], at + 1)
+        own = [at for at, where in places.items() if where is None or where not in allowed]
+        if own:
+            where = {places[at] or "the module's memory" for at in own}
+            found.append(f"heap after pam_end: {what}, {len(own)} cop{'y' if len(own) == 1 else 'ies'} "
+                         f"in {', '.join(sorted(where))}")
+        if notes is not None:
+            for library in sorted({w for w in places.values() if w is not None and w in allowed}):
+                notes.append(f"{what}: {sum(1 for w in places.values() if w == library)} in {library}")
     return found, len(memory)
 
 
@@ -203,13 +271,30 @@ def process_of(service):
     return None
 
 
+def process_leaks(where, known):
+    """What argv and the environment of the process at WHERE (/proc/PID) hold of KNOWN."""
+    with open(f"{where}/cmdline", "rb") as f:
+        argv = f.read().decode("utf-8", "replace")
+    with open(f"{where}/environ", "rb") as f:
+        environ = f.read().decode("utf-8", "replace")
+    found = []
+    for kind, value in known:
+        found.extend("argv: " + x for x in leaks(argv, kind, value))
+        found.extend("environ: " + x for x in leaks(environ, kind, value))
+    return found
+
+
 def run_login(stack, name, config, user="alice", approver="alice", decision="allow", expect=H.PAM_SUCCESS,
-              secret=None, need=("device_code", "access_token"), scan_heap=False):
+              secret=None, need=("device_code", "access_token"), scan_heap=False, service=None,
+              heap_allowed=LIBRARY_BUFFERS):
+    """One login through a new service NAME with CONFIG (or through SERVICE again, when
+    given: a remembered approval's key includes the service). HEAP_ALLOWED: the library
+    buffers in which the heap scan lets a refresh token's text be (heap_leaks)."""
     state = setup(stack)
     directory = stack.new_dir(name)
     if secret is not None:
         config["client_secret_file"] = stack.write_secret(directory, secret)
-    service = stack.service(name, config)
+    service = service or stack.service(name, config)
     # Serial cases: every request the proxy sees from here on is this login's.
     mark = len(state["proxy"].requests)
     process_findings = []
@@ -221,25 +306,23 @@ def run_login(stack, name, config, user="alice", approver="alice", decision="all
         if where is None:
             process_findings.append("pam_drive process not found at the prompt")
         else:
-            with open(f"{where}/cmdline", "rb") as f:
-                argv = f.read().decode("utf-8", "replace")
-            with open(f"{where}/environ", "rb") as f:
-                environ = f.read().decode("utf-8", "replace")
             known = secrets_seen_by_proxy(mark) + ([("client secret", secret)] if secret else [])
             if not any(kind == "device_code" for kind, _ in known):
                 process_findings.append("no device_code seen by the proxy before the prompt")
-            for kind, value in known:
-                process_findings.extend("argv: " + x for x in leaks(argv, kind, value))
-                process_findings.extend("environ: " + x for x in leaks(environ, kind, value))
+            process_findings.extend(process_leaks(where, known))
         if decision is not None:
             stack.idp.approve(login.user_code, approver, f"{approver}-pw", decision)
 
     heap_findings = []
+    heap_notes = []
     scanned = []
 
     def after_end(login, pid):
-        # Secrets the proxy saw are known by now: the process lives on, past pam_end.
-        found, size = heap_leaks(pid, secrets_seen_by_proxy(mark))
+        # Secrets the proxy saw are known by now: the process lives on, past pam_end. A
+        # login without a prompt (a remembered approval) is looked at here alone.
+        known = secrets_seen_by_proxy(mark)
+        process_findings.extend(f"after pam_end: {x}" for x in process_leaks(f"/proc/{pid}", known))
+        found, size = heap_leaks(pid, known, heap_allowed, heap_notes)
         heap_findings.extend(found)
         scanned.append(size)
 
@@ -265,6 +348,8 @@ def run_login(stack, name, config, user="alice", approver="alice", decision="all
     for kind in need:
         if kind not in kinds:
             problems.append(f"the proxy saw no {kind}: the test would prove nothing (saw {sorted(kinds)})")
+    for note in heap_notes:
+        print(f"# {name}: heap after pam_end, not counted: {note}", flush=True)
     print(f"# {name}: checked {len(known)} secrets ({', '.join(sorted(kinds))}) against "
           f"{len(capture)} captured characters", flush=True)
     for kind, value in known:
@@ -315,6 +400,44 @@ def test_offline_access_refresh_token_never_shown(stack):
               need=("device_code", "access_token", "refresh_token"))
 
 
+def remembered_logins(stack, name, heap_allowed=LIBRARY_BUFFERS):
+    """remember with offline_access: a first login keeps the refresh token in its record; a
+    second through the same service reuses it with one refresh-token request (the proxy
+    sees the token sent and the rotated one that comes back) and shows no code. Both are
+    checked as every login here is; the second has no prompt, so argv and the environment
+    of its process are read after pam_end, before the heap scan."""
+    remember_dir = os.path.join(stack.new_dir(f"{name}-dir"), "remember")
+    config = proxied_config(stack, scope="openid profile offline_access", scope_source="response",
+                            identity_source="userinfo", remember="600", remember_dir=remember_dir)
+    first = run_login(stack, f"{name}-first", config, need=("device_code", "access_token", "refresh_token"),
+                      scan_heap=True, heap_allowed=heap_allowed)
+    service = re.search(r"pam_oauth2\((test-[^:]+):auth\)", first.log).group(1)
+    second = run_login(stack, f"{name}-reused", config, service=service, decision=None,
+                       need=("request refresh_token", "refresh_token", "access_token", "id_token"), scan_heap=True,
+                       heap_allowed=heap_allowed)
+    H.Check.contains(second.log, "reason=remembered approval_age=", "the second login reused the approval")
+    H.Check.contains(second.log, "revalidated=yes", "the second login revalidated")
+    H.Check.equal(second.codes_shown, 0, "codes shown by the second login")
+    records = [name for name in os.listdir(remember_dir) if name.endswith(".approval")]
+    H.Check.equal(len(records), 1, f"records in {remember_dir}")
+    with open(os.path.join(remember_dir, records[0])) as f:
+        if "\nrefresh_token " not in f.read():
+            raise AssertionError("the record kept no refresh token: the case would prove nothing")
+
+
+@H.serial
+def test_remembered_approval_never_shows_its_refresh_token(stack):
+    remembered_logins(stack, "remember")
+
+
+@H.serial
+@H.todo("OpenSSL frees its TLS read buffer unwiped: io/http_client.c does not set SSL_OP_CLEANSE_PLAINTEXT")
+def test_no_token_text_in_tls_read_buffers_after_pam_end(stack):
+    # As above, but a refresh token's text in OpenSSL's read buffer counts too: the answer of
+    # every token request (and so each access, refresh and ID token) stays in the heap.
+    remembered_logins(stack, "remember-tls", heap_allowed=(HTTP_MESSAGE, DOWNLOAD_BUFFER))
+
+
 @H.serial
 def test_another_user_approving_logs_no_token(stack):
     run_login(stack, "wrong-user", proxied_config(stack, scope_source="response", identity_source="id_token"),
@@ -353,6 +476,30 @@ def test_the_leak_checks_catch_planted_secrets(stack):
             raise AssertionError("the JWT-shaped pattern misses a real id_token")
 
 
+def test_the_heap_scan_counts_the_modules_own_copies(stack):
+    """library_buffer sets aside only what a library's buffer holds: the shapes in which
+    the module itself keeps a refresh token (a record line, a field, the form it builds, an
+    answer's body) are the module's."""
+    token = b"Abcdefghijklmnopqrstuvwxyz0123456789_-ABCDE"
+    own = [
+        b"pam_oauth2 remembered-approval 1\nkey 00\nrefresh_token " + token + b"\n",
+        b"\x00" * 16 + token + b"\x00",
+        b"grant_type=refresh_token&refresh_token=" + token + b"&client_id=pam-public\x00",
+        b'{"access_token":"x","refresh_token":"' + token + b'","token_type":"Bearer"}\x00',
+    ]
+    libraries = [
+        (b"POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9\r\n\r\n"
+         b"grant_type=refresh_token&refresh_token=" + token + b"&client_id=pam-public\x00", HTTP_MESSAGE),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 66\r\n\r\n\x00" + b'eyJhbGciOi","refresh_token":"' + token
+         + b'","scope":"openid"}\x00', DOWNLOAD_BUFFER),
+        (b'\x00\x00{"refresh_token":"' + token + b'","token_type":"Bearer"}\x17' + bytes(range(16)), TLS_RECORD),
+    ]
+    for memory in own:
+        H.Check.equal(library_buffer(memory, memory.find(token), 16), None, f"the module's copy in {memory!r}")
+    for memory, library in libraries:
+        H.Check.equal(library_buffer(memory, memory.find(token), 16), library, f"the copy in {memory!r}")
+
+
 if __name__ == "__main__":
     common.use_var_tmp()
     sys.exit(H.main([
@@ -361,8 +508,11 @@ if __name__ == "__main__":
         test_post_client_introspection_id_token,
         test_jwt_access_token_scopes_id_token_identity,
         test_offline_access_refresh_token_never_shown,
+        test_remembered_approval_never_shows_its_refresh_token,
+        test_no_token_text_in_tls_read_buffers_after_pam_end,
         test_another_user_approving_logs_no_token,
         test_denied_login_logs_no_device_code,
         test_wrong_client_secret_is_not_logged,
         test_the_leak_checks_catch_planted_secrets,
+        test_the_heap_scan_counts_the_modules_own_copies,
     ]))
