@@ -499,6 +499,40 @@ def test_a_waiting_login_gives_up_at_its_own_timeout(stack):
     approved(leader[0], "the first login, approved after the other gave up")
 
 
+@serial
+def test_with_prompt_enter_a_waiting_login_asks_for_enter_too(stack):
+    # sshd (before OpenSSH 10.3) holds info messages back until the next prompt: a waiting
+    # login that only showed the code as info would show nothing at all over ssh.
+    rdir = memory_dir(stack, "burst-enter")
+    service = stack.service("burst-enter", remember_config(stack, rdir, prompt="enter"))
+    code, both_shown, results = [], threading.Event(), {}
+
+    def first_prompt(result):
+        code.append(result.user_code)
+        if both_shown.wait(15):  # Enter only once the other login shows the code too
+            stack.idp.approve(result.user_code, "alice", "alice-pw")
+
+    first = threading.Thread(target=lambda: results.setdefault("first", stack.login(
+        service, "alice", on_prompt=first_prompt)))
+    first.start()
+    try:
+        deadline = time.monotonic() + 15
+        while not code and time.monotonic() < deadline:
+            time.sleep(0.05)
+        Check.equal(len(code), 1, "codes the first login showed")
+        results["waiting"] = stack.login(service, "alice", on_prompt=lambda result: both_shown.set())
+    finally:
+        both_shown.set()
+        first.join(40)
+    waiting = results["waiting"]
+    Check.contains(waiting.shown, BURST_LINE, "the waiting login's conversation")
+    Check.equal(waiting.user_code, code[0], "the code the waiting login showed")
+    Check.equal(waiting.prompts, ["Press Enter after approving: "], "the waiting login's prompts")
+    Check.equal(waiting.result, PAM_SUCCESS, f"the waiting login; log:\n{waiting.log}")
+    Check.contains(waiting.log, "burst=yes", "the waiting login's log")
+    approved(results["first"], "the first login")
+
+
 # ---------------------------------------------------------------- 7: records it must not trust
 
 def test_records_it_must_not_trust_are_ignored(stack):
