@@ -6,6 +6,7 @@
 
 #include <ctype.h>
 #include <curl/curl.h>
+#include <openssl/ssl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -143,6 +144,24 @@ static enum http_status classify_curl_error(CURLcode code)
 	}
 }
 
+/* OpenSSL decrypts each TLS record in place in its read buffer and frees that buffer
+ * unwiped: every answer (access, refresh and ID tokens, device codes) would stay in the
+ * heap (house rule 3; tests/hostile/test_secrets.py). SSL_OP_CLEANSE_PLAINTEXT (OpenSSL
+ * 3.0) wipes it. libcurl's own request and download buffers stay out of our reach. */
+static CURLcode cleanse_plaintext(CURL *curl, void *ssl_ctx, void *data)
+{
+	(void)curl, (void)data;
+	SSL_CTX_set_options((SSL_CTX *)ssl_ctx, SSL_OP_CLEANSE_PLAINTEXT);
+	return CURLE_OK;
+}
+
+/* CURLOPT_SSL_CTX_FUNCTION: a libcurl built on another TLS library says NOT_BUILT_IN. */
+static bool cleanse_tls_buffers(CURL *curl)
+{
+	CURLcode code = curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, cleanse_plaintext);
+	return code == CURLE_OK || code == CURLE_NOT_BUILT_IN;
+}
+
 static enum http_status perform(struct http_client *client, const char *url, struct curl_slist *headers,
 				const char *post_body, long timeout_ms, struct http_response *response, char *error,
 				size_t error_size)
@@ -172,7 +191,7 @@ static enum http_status perform(struct http_client *client, const char *url, str
 		  /* The environment of sudo is the invoking user's: ignore its proxy variables. */
 		  curl_easy_setopt(curl, CURLOPT_PROXY, "") == CURLE_OK &&
 		  /* No signals (house rule 4): curl must not use SIGALRM for DNS timeouts. */
-		  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+		  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK && cleanse_tls_buffers(curl) &&
 		  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms) == CURLE_OK &&
 		  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) == CURLE_OK &&
 		  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers) == CURLE_OK &&

@@ -431,10 +431,10 @@ def test_remembered_approval_never_shows_its_refresh_token(stack):
 
 
 @H.serial
-@H.todo("OpenSSL frees its TLS read buffer unwiped: io/http_client.c does not set SSL_OP_CLEANSE_PLAINTEXT")
 def test_no_token_text_in_tls_read_buffers_after_pam_end(stack):
-    # As above, but a refresh token's text in OpenSSL's read buffer counts too: the answer of
-    # every token request (and so each access, refresh and ID token) stays in the heap.
+    # As above, but a refresh token's text in OpenSSL's read buffer counts too: without
+    # SSL_OP_CLEANSE_PLAINTEXT (io/http_client.c) the answer of every token request (and so
+    # each access, refresh and ID token) stays in the heap.
     remembered_logins(stack, "remember-tls", heap_allowed=(HTTP_MESSAGE, DOWNLOAD_BUFFER))
 
 
