@@ -524,7 +524,9 @@ void login_remember_keep(struct login *login, struct login_memory *memory, const
 		.username = identity->username[0] != '\0' ? (char *)identity->username : "-",
 		.refresh_token = grant->refresh_token,
 	};
-	store_record(login, memory, &record, NULL);
+	/* The record is a new approval's now: whatever an earlier refresh left is gone. */
+	if (store_record(login, memory, &record, NULL) == 0)
+		memory->refresh_stored = true;
 }
 
 /* How long each kind of entry may outlive its login (private_dir_sweep): a record its
