@@ -24,9 +24,9 @@ done
 
 sanitize="-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined"
 cflags="-g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter $sanitize"
-pkgs="libcurl json-c libqrencode libcrypto"
+pkgs="libcurl json-c libqrencode libcrypto libssl"
 pkg_cflags=$(pkg-config --cflags $pkgs 2>/dev/null || true)
-libs="$(pkg-config --libs $pkgs 2>/dev/null || echo "-lcurl -ljson-c -lqrencode -lcrypto") -lpam"
+libs="$(pkg-config --libs $pkgs 2>/dev/null || echo "-lcurl -ljson-c -lqrencode -lcrypto -lssl") -lpam"
 
 # config.h as configure would write it, as far as the core uses it.
 cat >"$build_dir/config.h.new" <<'EOH'
