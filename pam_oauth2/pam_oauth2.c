@@ -116,7 +116,9 @@ PAM_EXTERN int pam_sm_authenticate(pam_handle_t *pamh, int flags, int argc, cons
 		goto done;
 	}
 	char host[HOST_NAME_MAX + 1] = "", session[CALLER_SESSION_MAX] = "";
-	bool have_session = getuid() != 0 && caller_session_identity(session, sizeof(session)) == 0;
+	/* Read from /proc only for what needs it: a remembered approval's key. */
+	bool have_session =
+	    config.remember > 0 && getuid() != 0 && caller_session_identity(session, sizeof(session)) == 0;
 	if (gethostname(host, sizeof(host)) != 0)
 		host[0] = '\0';
 	host[HOST_NAME_MAX] = '\0';

@@ -1,7 +1,7 @@
 /* Remembered approvals and bursts (README, "Remembered approvals"). The files of a key K
  * in remember_dir: K.approval (the record), K.lock (held by the key's leader: the one
- * login that asks the IdP), K.wait (the leader's burst: what to show) and K.end (how
- * the leader's burst ended). A record is only a candidate, like a cache entry: one
+ * login that asks the IdP), K.wait (the leader's burst: what to show), K.waiting (some
+ * login waits for it) and K.end (how the leader's burst ended). A record is only a candidate, like a cache entry: one
  * refresh-token request and every check of a fresh login stand between it and a login
  * whenever the IdP gave a refresh token; without one it is trusted for its age alone. */
 #include "config.h"
@@ -267,17 +267,16 @@ static enum login_result revalidate(struct login *login, struct login_memory *me
 	record->revalidated_at = clock_wall_seconds();
 	free(record->burst);
 	record->burst = strdup(memory->burst);
-	char judged[320];
-	snprintf(judged, sizeof(judged), "%s", login->reason);
 	if (!storable || record->burst == NULL || store_record(login, memory, record, identity) != 0) {
 		if (!storable)
 			auth_log(login->pamh, LOG_WARNING,
 				 "approval not remembered: the IdP's new refresh token cannot be stored");
 		/* This login passed every check; the record goes (login_remember_end). */
-		return approve_from_record(login, record, "revalidated=yes (record dropped)", judged);
+		return approve_from_record(login, record, "revalidated=yes (record dropped)", login->reason);
 	}
 	memory->refresh_stored = true;
-	return approve_from_record(login, record, "revalidated=yes", judged);
+	/* approve_from_record copies the judgement's reason before it writes its own. */
+	return approve_from_record(login, record, "revalidated=yes", login->reason);
 }
 
 /* The leader, holding the key: is there a record it may reuse? */
@@ -430,7 +429,7 @@ enum login_result login_remember_begin(struct login *login, struct login_memory 
 			break;
 		}
 		if (fd >= 0) {
-			memory->on = memory->leader = true;
+			memory->leader = true;
 			memory->lock_fd = fd;
 			announce_burst(login, memory, "-", "-", "-");
 			result = reuse_record(login, memory);

@@ -19,7 +19,6 @@ struct login;
 #define REMEMBER_NAME_MAX (REMEMBER_KEY_HEX + 16)
 
 struct login_memory {
-	bool on;     /* remember is set and its directory usable for this login */
 	bool leader; /* this login holds the key's lock: it alone asks the IdP */
 	int lock_fd;
 	char key[REMEMBER_KEY_HEX + 1];

@@ -85,7 +85,7 @@ static bool is_hex(const char *text, size_t len)
 	if (text == NULL || strlen(text) != len)
 		return false;
 	for (size_t i = 0; i < len; i++) {
-		if (strchr("0123456789abcdef", text[i]) == NULL || text[i] == '\0')
+		if (!((text[i] >= '0' && text[i] <= '9') || (text[i] >= 'a' && text[i] <= 'f')))
 			return false;
 	}
 	return true;
